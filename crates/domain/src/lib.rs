@@ -1,0 +1,20 @@
+//! Waymark's domain: the rules of the EHC process in England, with no IO.
+//!
+//! - [`clock`]: the statutory clock (SEND Regulations 2014) — every deadline, in calendar time.
+//! - [`calendar`]: the working-day calendar (Monday to Friday less bank holidays), for
+//!   complaint targets, mediation certificates and the priority action plan.
+//! - [`upn`], [`uln`], [`nhs_number`]: validated identifiers for a child or young person.
+//!
+//! Nothing here reads the system clock: "today" is always an argument.
+#![forbid(unsafe_code)]
+
+pub mod calendar;
+pub mod clock;
+pub mod nhs_number;
+pub mod uln;
+pub mod upn;
+
+pub use calendar::{CalendarError, WorkingDayCalendar};
+pub use nhs_number::{NhsNumber, NhsNumberError};
+pub use uln::{Uln, UlnError};
+pub use upn::{Upn, UpnError};
