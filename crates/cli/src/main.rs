@@ -1,1 +1,62 @@
-fn main() {}
+//! `waymark`: the command-line entry point. It parses arguments, loads files and prints;
+//! every rule it applies comes from `waymark-domain`.
+#![forbid(unsafe_code)]
+
+mod args;
+mod check;
+mod deadlines;
+mod workdays;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
+/// Exit status for a usage error (bad flag, bad date, impossible value), as clap uses.
+const USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
+    let outcome = match cli.command {
+        Command::Deadlines(args) => deadlines::run(&args),
+        Command::Workdays(args) => workdays::run(&args),
+        Command::Check(args) => return check::run(&args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Help and version go to stdout as clap writes them; any other parse error becomes one
+/// plain line on stderr, because scripts read the first line and people read one line.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        let _ = err.print();
+        return if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            ExitCode::from(USAGE)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let rendered = err.render().to_string();
+    let first = rendered
+        .lines()
+        .find(|line| !line.trim().is_empty())
+        .unwrap_or("error: the arguments could not be read");
+    eprintln!("{} (see --help)", first.trim_end());
+    ExitCode::from(USAGE)
+}

@@ -14,3 +14,7 @@ pub mod nhs_number;
 pub mod uln;
 pub mod upn;
 
+pub use calendar::{CalendarError, WorkingDayCalendar};
+pub use nhs_number::{NhsNumber, NhsNumberError};
+pub use uln::{Uln, UlnError};
+pub use upn::{Upn, UpnError};

@@ -1,0 +1,197 @@
+//! The command line's shape. Operators and other tools script against these exact forms,
+//! so flags are only ever added, never renamed.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use waymark_domain::clock::TransferKind;
+
+/// Waymark: EHC needs assessments and plans, with the statutory clock kept honest.
+#[derive(Debug, Parser)]
+#[command(name = "waymark", version, about, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Work out the statutory deadlines that follow from the dates given.
+    Deadlines(DeadlinesArgs),
+    /// Count working days (Monday to Friday, not bank holidays).
+    Workdays(WorkdaysArgs),
+    /// Check a UPN, ULN or NHS number.
+    Check(CheckArgs),
+}
+
+/// Which bank holidays to use.
+#[derive(Debug, Args, Clone)]
+pub struct CalendarArgs {
+    /// A bank holiday file in GOV.UK's JSON format, instead of the one built in.
+    #[arg(long, value_name = "FILE", env = "WAYMARK_CALENDAR")]
+    pub calendar: Option<PathBuf>,
+    /// The division of the file to use.
+    #[arg(long, value_name = "DIVISION", default_value = waymark_domain::calendar::DEFAULT_DIVISION)]
+    pub division: String,
+}
+
+/// `waymark deadlines`: every trigger is optional, but at least one is needed.
+#[derive(Debug, Args)]
+pub struct DeadlinesArgs {
+    /// The day the request for an EHC needs assessment was received.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub received: Option<NaiveDate>,
+    /// The day advice was requested (reg 8).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub advice_requested: Option<NaiveDate>,
+    /// The day the draft plan was served (reg 13(1)).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub draft_served: Option<NaiveDate>,
+    /// The day a school was consulted about being named.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub consultation_sent: Option<NaiveDate>,
+    /// The day a re-assessment was requested (reg 27).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub reassessment_requested: Option<NaiveDate>,
+    /// The day the plan was issued, or the last review meeting (reg 18).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub plan_issued: Option<NaiveDate>,
+    /// The child's date of birth (under-5s are reviewed within 6 months).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub date_of_birth: Option<NaiveDate>,
+    /// The day of a review meeting (reg 20).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub review_meeting: Option<NaiveDate>,
+    /// The day proposed amendments were sent (reg 22).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub amendments_sent: Option<NaiveDate>,
+    /// The day of a phase transfer (reg 18); give --transfer-kind too.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, requires = "transfer_kind")]
+    pub transfer_date: Option<NaiveDate>,
+    /// The kind of phase transfer.
+    #[arg(long, value_enum, requires = "transfer_date")]
+    pub transfer_kind: Option<TransferArg>,
+    /// The day an appealable decision notice was sent.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub decision_notice: Option<NaiveDate>,
+    /// The day mediation was requested.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub mediation_requested: Option<NaiveDate>,
+    /// The day the mediation certificate was issued.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, requires = "decision_notice")]
+    pub mediation_certificate: Option<NaiveDate>,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Which bank holidays to use (for the working-day mediation certificate).
+    #[command(flatten)]
+    pub calendar: CalendarArgs,
+}
+
+/// The phase transfer kinds, as typed on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TransferArg {
+    /// Between schools, or early years to school: by 15 February.
+    School,
+    /// Secondary school to a post-16 institution: by 31 March.
+    SecondaryToPost16,
+    /// One post-16 institution to another: 5 months before.
+    Post16ToPost16,
+}
+
+impl From<TransferArg> for TransferKind {
+    fn from(arg: TransferArg) -> Self {
+        match arg {
+            TransferArg::School => TransferKind::School,
+            TransferArg::SecondaryToPost16 => TransferKind::SecondaryToPost16,
+            TransferArg::Post16ToPost16 => TransferKind::Post16ToPost16,
+        }
+    }
+}
+
+/// `waymark workdays`.
+#[derive(Debug, Args)]
+pub struct WorkdaysArgs {
+    /// What to work out.
+    #[command(subcommand)]
+    pub command: WorkdaysCommand,
+}
+
+/// The working-day questions.
+#[derive(Debug, Subcommand)]
+pub enum WorkdaysCommand {
+    /// The date N working days after --from (--from itself is not counted).
+    Add {
+        /// The start date.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        from: NaiveDate,
+        /// How many working days to add (1 or more).
+        #[arg(long, value_name = "N", value_parser = parse_days)]
+        days: u32,
+        /// Which bank holidays to use.
+        #[command(flatten)]
+        calendar: CalendarArgs,
+    },
+    /// How many working days fall after --from, up to and including --to.
+    Between {
+        /// The start date (not counted).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        from: NaiveDate,
+        /// The end date (counted).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+        to: NaiveDate,
+        /// Which bank holidays to use.
+        #[command(flatten)]
+        calendar: CalendarArgs,
+    },
+}
+
+/// `waymark check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Which kind of identifier.
+    #[arg(value_enum)]
+    pub kind: IdentifierKind,
+    /// The identifier to check.
+    pub value: String,
+}
+
+/// The identifiers `waymark check` knows.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum IdentifierKind {
+    /// Unique Pupil Number (13 characters, check letter first).
+    Upn,
+    /// Unique Learner Number (10 digits).
+    Uln,
+    /// NHS number (10 digits, modulus 11).
+    Nhs,
+}
+
+/// Dates on the command line are ISO 8601 (YYYY-MM-DD), and must be real dates.
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    let shape_ok = text.len() == 10
+        && text.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !shape_ok {
+        return Err("dates are written YYYY-MM-DD, for example 2026-03-04".to_string());
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("{text} is not a real date (check the month and day)"))
+}
+
+/// A count of working days to add: a whole number, 1 or more.
+pub fn parse_days(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(0) => Err("the number of working days must be 1 or more".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("{text} is not a whole number of working days")),
+    }
+}
