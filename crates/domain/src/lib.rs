@@ -10,11 +10,13 @@
 
 pub mod calendar;
 pub mod clock;
+pub mod ids;
 pub mod nhs_number;
 pub mod uln;
 pub mod upn;
 
 pub use calendar::{CalendarError, WorkingDayCalendar};
+pub use ids::{CaseId, LaCode, LaCodeError};
 pub use nhs_number::{NhsNumber, NhsNumberError};
 pub use uln::{Uln, UlnError};
 pub use upn::{Upn, UpnError};
