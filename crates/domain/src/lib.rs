@@ -4,12 +4,20 @@
 //! - [`calendar`]: the working-day calendar (Monday to Friday less bank holidays), for
 //!   complaint targets, mediation certificates and the priority action plan.
 //! - [`upn`], [`uln`], [`nhs_number`]: validated identifiers for a child or young person.
+//! - [`case`], [`command`], [`event`]: the case state machine. `decide(case, command, actor,
+//!   today)` checks a change and gives events; `Case::apply` folds them in.
+//! - [`codes`]: SEN2 code lists, held as data per collection year.
 //!
 //! Nothing here reads the system clock: "today" is always an argument.
 #![forbid(unsafe_code)]
 
+pub mod actor;
 pub mod calendar;
+pub mod case;
 pub mod clock;
+pub mod codes;
+pub mod command;
+pub mod event;
 pub mod ids;
 pub mod nhs_number;
 pub mod uln;

@@ -1,0 +1,877 @@
+//! The case state machine: every change to a case is a [`Command`], checked by [`decide`]
+//! (is this allowed now, by this user, with this input, on this day?) and turned into
+//! [`Event`]s. Pages, the API, the importer and the CLI all go through here.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::actor::{Actor, Role};
+use crate::calendar::long_date;
+use crate::case::{
+    AdviceKind, Case, Child, Closure, ClosureReason, Decision, FinalPlan, Placement, PlanSections,
+    RecordedException, Request, Stage,
+};
+use crate::clock::{self, Disagreement, Exception, ExceptionKind};
+use crate::codes::{CodeList, CodeLists};
+use crate::event::Event;
+
+/// The oldest a young person can be when a request is made: plans run to age 25.
+const MAX_AGE_YEARS: u32 = 25;
+
+/// A request to change a case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Command {
+    /// Name (or change) the case's caseworker, with a handover note.
+    AllocateCaseworker {
+        /// The caseworker's user reference.
+        caseworker: String,
+        /// A handover note.
+        note: Option<String>,
+    },
+    /// Decide whether to assess (reg 5).
+    DecideWhetherToAssess {
+        /// The decision date.
+        on: NaiveDate,
+        /// Assess or not.
+        yes: bool,
+        /// Reasons (required for "no").
+        reasons: String,
+    },
+    /// Ask for advice (reg 6).
+    RequestAdvice {
+        /// Whom.
+        kind: AdviceKind,
+        /// Which organisation.
+        organisation: String,
+        /// When.
+        on: NaiveDate,
+    },
+    /// Record advice as received.
+    RecordAdviceReceived {
+        /// Which advice request.
+        number: u32,
+        /// When it arrived.
+        on: NaiveDate,
+        /// The stored document.
+        document: Option<String>,
+    },
+    /// Record an exception to the time limits (reg 5(4), 8(2), 10(4), 13(3)).
+    RecordException {
+        /// Which exception.
+        kind: ExceptionKind,
+        /// First day.
+        from: NaiveDate,
+        /// Last day (re-opening day for a closure), if known.
+        to: Option<NaiveDate>,
+        /// What happened.
+        note: String,
+    },
+    /// Decide whether to issue a plan (reg 10).
+    DecideWhetherToIssue {
+        /// The decision date.
+        on: NaiveDate,
+        /// Issue or not.
+        yes: bool,
+        /// Reasons (required for "no").
+        reasons: String,
+    },
+    /// Save a new version of the plan.
+    SavePlan {
+        /// The text of every section.
+        sections: PlanSections,
+    },
+    /// Serve a version of the plan on the family as the draft (reg 13(1)).
+    ServeDraft {
+        /// Which version: must be the latest.
+        version: u32,
+        /// When.
+        on: NaiveDate,
+    },
+    /// Record the family's representations on the draft.
+    RecordRepresentations {
+        /// When they arrived.
+        on: NaiveDate,
+        /// The school the family asked for.
+        requested_school: Option<String>,
+    },
+    /// Consult a school about being named (s.39 CFA 2014).
+    ConsultSchool {
+        /// The school.
+        setting: Placement,
+        /// When.
+        on: NaiveDate,
+    },
+    /// Record a consulted school's answer.
+    RecordConsultationResponse {
+        /// Which consultation.
+        number: u32,
+        /// When.
+        on: NaiveDate,
+        /// Whether the school agreed.
+        agreed: bool,
+    },
+    /// Issue the final plan naming a placement (reg 13(2)).
+    IssueFinalPlan {
+        /// Which version: must be the latest.
+        version: u32,
+        /// When.
+        on: NaiveDate,
+        /// The placement named in section I.
+        placement: Placement,
+    },
+    /// Record the ranked types of need (SEN2).
+    RecordSenNeeds {
+        /// SEN2 type codes, most significant first.
+        ranked: Vec<String>,
+    },
+    /// Record mediation and appeal after an appealable decision.
+    RecordDisagreement {
+        /// When mediation was requested.
+        mediation_requested: Option<NaiveDate>,
+        /// When the mediation certificate was issued.
+        certificate_issued: Option<NaiveDate>,
+        /// When mediation took place.
+        mediation_held: Option<NaiveDate>,
+        /// When an appeal was lodged.
+        appeal_lodged: Option<NaiveDate>,
+    },
+    /// Close the case.
+    CloseCase {
+        /// When.
+        on: NaiveDate,
+        /// Why.
+        reason: ClosureReason,
+    },
+}
+
+/// A new request for an EHC needs assessment: the command that starts a case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewRequest {
+    /// The LA's case reference.
+    pub reference: String,
+    /// The child or young person.
+    pub child: Child,
+    /// The request.
+    pub request: Request,
+}
+
+/// Why a command was refused. Each message says what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The user's role may not do this.
+    #[error("a {role} cannot {action}")]
+    NotAllowed {
+        /// The role's label.
+        role: &'static str,
+        /// What was attempted.
+        action: &'static str,
+    },
+    /// The case belongs to another local authority.
+    #[error("this case belongs to another local authority")]
+    OtherAuthority,
+    /// The case is closed.
+    #[error("the case was closed on {0}; nothing more can be recorded")]
+    Closed(String),
+    /// Not allowed at this stage.
+    #[error("you cannot {action} while the case is at '{stage}'")]
+    WrongStage {
+        /// What was attempted.
+        action: &'static str,
+        /// The current stage.
+        stage: &'static str,
+    },
+    /// A date after today.
+    #[error("{what} cannot be in the future: {date} is after today, {today}")]
+    FutureDate {
+        /// Which date.
+        what: &'static str,
+        /// The date given.
+        date: String,
+        /// Today.
+        today: String,
+    },
+    /// A date before something it must follow.
+    #[error("{what} ({date}) cannot be before {earlier} ({earlier_date})")]
+    TooEarly {
+        /// Which date.
+        what: &'static str,
+        /// The date given.
+        date: String,
+        /// What it must follow.
+        earlier: &'static str,
+        /// That date.
+        earlier_date: String,
+    },
+    /// Recorded already.
+    #[error("{what} was already recorded on {on}")]
+    AlreadyRecorded {
+        /// What.
+        what: &'static str,
+        /// When.
+        on: String,
+    },
+    /// A required field is empty.
+    #[error("enter {0}")]
+    Missing(&'static str),
+    /// Any other invalid input, with the reason.
+    #[error("{0}")]
+    Invalid(String),
+    /// A numbered item that does not exist.
+    #[error("there is no {what} number {number} on this case")]
+    NoSuch {
+        /// What.
+        what: &'static str,
+        /// The number given.
+        number: u32,
+    },
+    /// Not the latest plan version.
+    #[error(
+        "version {given} is not the latest version of the plan (version {latest} is); \
+         only the latest version can be sent"
+    )]
+    NotLatest {
+        /// Version given.
+        given: u32,
+        /// The latest version.
+        latest: u32,
+    },
+}
+
+fn check_role(actor: &Actor, allowed: &[Role], action: &'static str) -> Result<(), Refusal> {
+    if allowed.contains(&actor.role) {
+        Ok(())
+    } else {
+        Err(Refusal::NotAllowed {
+            role: actor.role.label(),
+            action,
+        })
+    }
+}
+
+const STAFF: &[Role] = &[Role::Caseworker, Role::Manager, Role::Admin];
+
+fn not_future(what: &'static str, date: NaiveDate, today: NaiveDate) -> Result<(), Refusal> {
+    if date > today {
+        Err(Refusal::FutureDate {
+            what,
+            date: long_date(date),
+            today: long_date(today),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+fn not_before(
+    what: &'static str,
+    date: NaiveDate,
+    earlier: &'static str,
+    earlier_date: NaiveDate,
+) -> Result<(), Refusal> {
+    if date < earlier_date {
+        Err(Refusal::TooEarly {
+            what,
+            date: long_date(date),
+            earlier,
+            earlier_date: long_date(earlier_date),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// A date must be real (not after today) and not before the request.
+fn dated(
+    case: &Case,
+    what: &'static str,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), Refusal> {
+    not_future(what, date, today)?;
+    not_before(
+        what,
+        date,
+        "the request was received",
+        case.request.received,
+    )
+}
+
+fn required(value: &str, what: &'static str) -> Result<(), Refusal> {
+    if value.trim().is_empty() {
+        Err(Refusal::Missing(what))
+    } else {
+        Ok(())
+    }
+}
+
+fn wrong_stage(case: &Case, action: &'static str) -> Refusal {
+    Refusal::WrongStage {
+        action,
+        stage: case.stage.label(),
+    }
+}
+
+/// Checks a new request and gives the event that starts the case.
+pub fn decide_new(
+    new: &NewRequest,
+    actor: &Actor,
+    today: NaiveDate,
+) -> Result<Vec<Event>, Refusal> {
+    check_role(
+        actor,
+        &[
+            Role::Caseworker,
+            Role::Manager,
+            Role::Admin,
+            Role::Professional,
+            Role::Parent,
+        ],
+        "record a request for an assessment",
+    )?;
+    required(&new.reference, "a case reference")?;
+    required(&new.child.given_name, "the child's given name")?;
+    required(&new.child.family_name, "the child's family name")?;
+    required(&new.request.reasons, "the reasons for the request")?;
+    let received = new.request.received;
+    not_future("The date the request was received", received, today)?;
+    let dob = new.child.date_of_birth;
+    not_future("The date of birth", dob, today)?;
+    not_before(
+        "The date the request was received",
+        received,
+        "the child's date of birth",
+        dob,
+    )?;
+    let age = received.years_since(dob).unwrap_or(0);
+    if age > MAX_AGE_YEARS {
+        return Err(Refusal::Invalid(format!(
+            "the young person was {age} when the request was received; \
+             EHC needs assessments are for children and young people aged 0 to 25"
+        )));
+    }
+    let source = CodeLists::current()
+        .check(CodeList::RequestSource, &new.request.source)
+        .map_err(|e| Refusal::Invalid(e.to_string()))?;
+    Ok(vec![Event::RequestReceived {
+        reference: new.reference.trim().to_string(),
+        child: new.child.clone(),
+        request: Request {
+            source,
+            ..new.request.clone()
+        },
+    }])
+}
+
+fn check_placement(placement: &Placement) -> Result<Placement, Refusal> {
+    let codes = CodeLists::current();
+    required(&placement.name, "the name of the school or setting")?;
+    let urn = placement
+        .urn
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty());
+    let setting_code = placement
+        .setting_code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    let setting_code = match (urn, setting_code) {
+        (Some(urn), _) => {
+            if !(urn.len() == 6 || urn.len() == 8) || !urn.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(Refusal::Invalid(format!(
+                    "'{urn}' is not a URN (6 digits) or UKPRN (8 digits)"
+                )));
+            }
+            None
+        }
+        (None, Some(code)) => Some(
+            codes
+                .check(CodeList::SettingCode, code)
+                .map_err(|e| Refusal::Invalid(e.to_string()))?,
+        ),
+        (None, None) => {
+            return Err(Refusal::Missing(
+                "the school's URN, or a setting code where it has none",
+            ));
+        }
+    };
+    let placement_type = codes
+        .check(CodeList::PlacementType, &placement.placement_type)
+        .map_err(|e| Refusal::Invalid(e.to_string()))?;
+    Ok(Placement {
+        urn: urn.map(str::to_string),
+        setting_code,
+        name: placement.name.trim().to_string(),
+        placement_type,
+    })
+}
+
+/// Checks a command against the case as it stands and gives the events it causes.
+pub fn decide(
+    case: &Case,
+    command: &Command,
+    actor: &Actor,
+    today: NaiveDate,
+) -> Result<Vec<Event>, Refusal> {
+    if actor.la != case.la {
+        return Err(Refusal::OtherAuthority);
+    }
+    if let Some(closure) = &case.closure {
+        return Err(Refusal::Closed(long_date(closure.on)));
+    }
+    match command {
+        Command::AllocateCaseworker { caseworker, note } => {
+            check_role(actor, &[Role::Manager, Role::Admin], "allocate cases")?;
+            required(caseworker, "the caseworker")?;
+            if case.caseworker.as_deref() == Some(caseworker.as_str()) {
+                return Err(Refusal::Invalid(
+                    "that caseworker already has this case".to_string(),
+                ));
+            }
+            Ok(vec![Event::CaseworkerAllocated {
+                caseworker: caseworker.clone(),
+                note: note.clone().filter(|n| !n.trim().is_empty()),
+            }])
+        }
+        Command::DecideWhetherToAssess { on, yes, reasons } => {
+            check_role(actor, STAFF, "decide whether to assess")?;
+            if let Some(d) = &case.assessment_decision {
+                return Err(Refusal::AlreadyRecorded {
+                    what: "The decision whether to assess",
+                    on: long_date(d.on),
+                });
+            }
+            if case.stage != Stage::Requested {
+                return Err(wrong_stage(case, "decide whether to assess"));
+            }
+            dated(case, "The decision date", *on, today)?;
+            if !yes {
+                required(reasons, "the reasons for not assessing")?;
+            }
+            Ok(vec![Event::AssessmentDecided(Decision {
+                on: *on,
+                yes: *yes,
+                reasons: reasons.trim().to_string(),
+            })])
+        }
+        Command::RequestAdvice {
+            kind,
+            organisation,
+            on,
+        } => {
+            check_role(actor, STAFF, "request advice")?;
+            if case.stage != Stage::Assessing {
+                return Err(wrong_stage(case, "request advice"));
+            }
+            required(organisation, "the organisation asked for advice")?;
+            dated(case, "The date advice was requested", *on, today)?;
+            if let Some(d) = &case.assessment_decision {
+                not_before(
+                    "The date advice was requested",
+                    *on,
+                    "the decision to assess",
+                    d.on,
+                )?;
+            }
+            Ok(vec![Event::AdviceRequested {
+                number: next_number(case.advice.iter().map(|a| a.number)),
+                kind: *kind,
+                organisation: organisation.trim().to_string(),
+                requested: *on,
+            }])
+        }
+        Command::RecordAdviceReceived {
+            number,
+            on,
+            document,
+        } => {
+            check_role(
+                actor,
+                &[
+                    Role::Caseworker,
+                    Role::Manager,
+                    Role::Admin,
+                    Role::Professional,
+                ],
+                "record advice",
+            )?;
+            let advice =
+                case.advice
+                    .iter()
+                    .find(|a| a.number == *number)
+                    .ok_or(Refusal::NoSuch {
+                        what: "advice request",
+                        number: *number,
+                    })?;
+            if let Some(received) = advice.received {
+                return Err(Refusal::AlreadyRecorded {
+                    what: "This advice",
+                    on: long_date(received),
+                });
+            }
+            not_future("The date advice was received", *on, today)?;
+            not_before(
+                "The date advice was received",
+                *on,
+                "the date it was requested",
+                advice.requested,
+            )?;
+            Ok(vec![Event::AdviceReceived {
+                number: *number,
+                received: *on,
+                document: document.clone(),
+            }])
+        }
+        Command::RecordException {
+            kind,
+            from,
+            to,
+            note,
+        } => {
+            check_role(actor, STAFF, "record exceptions")?;
+            required(note, "what happened")?;
+            not_future("The start of the exception", *from, today)?;
+            let exception =
+                Exception::new(*kind, *from, *to).map_err(|e| Refusal::Invalid(e.to_string()))?;
+            Ok(vec![Event::ExceptionRecorded(RecordedException {
+                exception,
+                note: note.trim().to_string(),
+            })])
+        }
+        Command::DecideWhetherToIssue { on, yes, reasons } => {
+            check_role(actor, STAFF, "decide whether to issue a plan")?;
+            if let Some(d) = &case.issue_decision {
+                return Err(Refusal::AlreadyRecorded {
+                    what: "The decision whether to issue a plan",
+                    on: long_date(d.on),
+                });
+            }
+            if case.stage != Stage::Assessing {
+                return Err(wrong_stage(case, "decide whether to issue a plan"));
+            }
+            dated(case, "The decision date", *on, today)?;
+            if let Some(d) = &case.assessment_decision {
+                not_before("The decision date", *on, "the decision to assess", d.on)?;
+            }
+            if !yes {
+                required(reasons, "the reasons for not issuing a plan")?;
+            }
+            // reg 8(1): those asked have 6 weeks; the decision waits for advice still in time.
+            for advice in case.advice.iter().filter(|a| a.received.is_none()) {
+                let due = clock::advice_by(advice.requested)
+                    .map_err(|e| Refusal::Invalid(e.to_string()))?;
+                if *on <= due {
+                    return Err(Refusal::Invalid(format!(
+                        "advice from {} ({}) is still awaited and not due until {}; \
+                         record it, or decide after that date",
+                        advice.organisation,
+                        advice.kind.label(),
+                        long_date(due)
+                    )));
+                }
+            }
+            Ok(vec![Event::IssueDecided(Decision {
+                on: *on,
+                yes: *yes,
+                reasons: reasons.trim().to_string(),
+            })])
+        }
+        Command::SavePlan { sections } => {
+            check_role(actor, STAFF, "write the plan")?;
+            if !matches!(case.stage, Stage::Drafting | Stage::DraftServed) {
+                return Err(wrong_stage(case, "write the plan"));
+            }
+            if case.latest_plan().is_some_and(|v| &v.sections == sections) {
+                return Err(Refusal::Invalid(
+                    "nothing has changed since the latest version".to_string(),
+                ));
+            }
+            Ok(vec![Event::PlanSaved {
+                version: next_number(case.plan_versions.iter().map(|v| v.version)),
+                sections: sections.clone(),
+                saved_on: today,
+            }])
+        }
+        Command::ServeDraft { version, on } => {
+            check_role(actor, STAFF, "send the draft plan")?;
+            if !matches!(case.stage, Stage::Drafting | Stage::DraftServed) {
+                return Err(wrong_stage(case, "send the draft plan"));
+            }
+            let latest = case.latest_plan().ok_or(Refusal::Missing(
+                "the draft plan: save a version of the plan first",
+            ))?;
+            if latest.version != *version {
+                return Err(Refusal::NotLatest {
+                    given: *version,
+                    latest: latest.version,
+                });
+            }
+            if latest.served_on.is_some() {
+                return Err(Refusal::AlreadyRecorded {
+                    what: "This version",
+                    on: latest.served_on.map(long_date).unwrap_or_default(),
+                });
+            }
+            if !latest.sections.i.trim().is_empty() {
+                return Err(Refusal::Invalid(
+                    "a draft plan must not name a school or setting: clear section I".to_string(),
+                ));
+            }
+            dated(case, "The date the draft was sent", *on, today)?;
+            if let Some(d) = &case.issue_decision {
+                not_before(
+                    "The date the draft was sent",
+                    *on,
+                    "the decision to issue",
+                    d.on,
+                )?;
+            }
+            Ok(vec![Event::DraftServed {
+                version: *version,
+                on: *on,
+            }])
+        }
+        Command::RecordRepresentations {
+            on,
+            requested_school,
+        } => {
+            check_role(
+                actor,
+                &[Role::Caseworker, Role::Manager, Role::Admin, Role::Parent],
+                "record comments on the draft",
+            )?;
+            if case.stage != Stage::DraftServed {
+                return Err(wrong_stage(case, "record comments on the draft"));
+            }
+            if let Some(received) = case.representations_received {
+                return Err(Refusal::AlreadyRecorded {
+                    what: "The family's comments on this draft",
+                    on: long_date(received),
+                });
+            }
+            not_future("The date of the comments", *on, today)?;
+            if let Some(served) = case.served_draft().and_then(|v| v.served_on) {
+                not_before(
+                    "The date of the comments",
+                    *on,
+                    "the draft was sent",
+                    served,
+                )?;
+            }
+            Ok(vec![Event::RepresentationsReceived {
+                on: *on,
+                requested_school: requested_school
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+            }])
+        }
+        Command::ConsultSchool { setting, on } => {
+            check_role(actor, STAFF, "consult schools")?;
+            if case.stage != Stage::DraftServed {
+                return Err(wrong_stage(case, "consult schools"));
+            }
+            let setting = check_placement(setting)?;
+            not_future("The date of the consultation", *on, today)?;
+            if let Some(served) = case.served_draft().and_then(|v| v.served_on) {
+                not_before(
+                    "The date of the consultation",
+                    *on,
+                    "the draft was sent",
+                    served,
+                )?;
+            }
+            Ok(vec![Event::SchoolConsulted {
+                number: next_number(case.consultations.iter().map(|c| c.number)),
+                setting,
+                sent: *on,
+            }])
+        }
+        Command::RecordConsultationResponse { number, on, agreed } => {
+            check_role(
+                actor,
+                &[
+                    Role::Caseworker,
+                    Role::Manager,
+                    Role::Admin,
+                    Role::Professional,
+                ],
+                "record a school's response",
+            )?;
+            let consultation = case
+                .consultations
+                .iter()
+                .find(|c| c.number == *number)
+                .ok_or(Refusal::NoSuch {
+                    what: "consultation",
+                    number: *number,
+                })?;
+            if let Some(responded) = consultation.responded {
+                return Err(Refusal::AlreadyRecorded {
+                    what: "This school's response",
+                    on: long_date(responded),
+                });
+            }
+            not_future("The date of the response", *on, today)?;
+            not_before(
+                "The date of the response",
+                *on,
+                "the consultation was sent",
+                consultation.sent,
+            )?;
+            Ok(vec![Event::ConsultationAnswered {
+                number: *number,
+                on: *on,
+                agreed: *agreed,
+            }])
+        }
+        Command::IssueFinalPlan {
+            version,
+            on,
+            placement,
+        } => {
+            check_role(actor, STAFF, "issue the final plan")?;
+            if case.stage != Stage::DraftServed {
+                return Err(match case.stage {
+                    Stage::Drafting | Stage::Assessing | Stage::Requested => Refusal::Invalid(
+                        "a final plan can only be issued after a draft has been sent to the family"
+                            .to_string(),
+                    ),
+                    _ => wrong_stage(case, "issue the final plan"),
+                });
+            }
+            let latest = case.latest_plan().ok_or(Refusal::Missing("the plan"))?;
+            if latest.version != *version {
+                return Err(Refusal::NotLatest {
+                    given: *version,
+                    latest: latest.version,
+                });
+            }
+            let placement = check_placement(placement)?;
+            dated(case, "The date the plan was issued", *on, today)?;
+            let served = case
+                .served_draft()
+                .and_then(|v| v.served_on)
+                .ok_or(Refusal::Missing("the date the draft was sent"))?;
+            not_before(
+                "The date the plan was issued",
+                *on,
+                "the draft was sent",
+                served,
+            )?;
+            // reg 13(1): the family has at least 15 days to comment, unless they already have.
+            let window_ends =
+                clock::representations_by(served).map_err(|e| Refusal::Invalid(e.to_string()))?;
+            if case.representations_received.is_none() && *on <= window_ends {
+                return Err(Refusal::Invalid(format!(
+                    "the family has until {} to comment on the draft; \
+                     record their comments, or issue the plan after that date",
+                    long_date(window_ends)
+                )));
+            }
+            Ok(vec![Event::FinalPlanIssued(FinalPlan {
+                issued: *on,
+                version: *version,
+                placement,
+            })])
+        }
+        Command::RecordSenNeeds { ranked } => {
+            check_role(actor, STAFF, "record types of need")?;
+            if ranked.is_empty() {
+                return Err(Refusal::Missing("at least one type of need"));
+            }
+            let codes = CodeLists::current();
+            let mut checked = Vec::with_capacity(ranked.len());
+            for code in ranked {
+                let code = codes
+                    .check(CodeList::SenType, code)
+                    .map_err(|e| Refusal::Invalid(e.to_string()))?;
+                if checked.contains(&code) {
+                    return Err(Refusal::Invalid(format!("{code} is listed twice")));
+                }
+                checked.push(code);
+            }
+            Ok(vec![Event::SenNeedsRecorded { ranked: checked }])
+        }
+        Command::RecordDisagreement {
+            mediation_requested,
+            certificate_issued,
+            mediation_held,
+            appeal_lodged,
+        } => {
+            check_role(actor, STAFF, "record mediation and appeals")?;
+            let notice = match case.stage {
+                Stage::NotAssessing => case.assessment_decision.as_ref().map(|d| d.on),
+                Stage::NotIssuing => case.issue_decision.as_ref().map(|d| d.on),
+                Stage::PlanIssued => case.final_plan.as_ref().map(|p| p.issued),
+                _ => None,
+            }
+            .ok_or_else(|| wrong_stage(case, "record mediation or an appeal"))?;
+            for (what, date) in [
+                ("The date mediation was requested", mediation_requested),
+                ("The date of the mediation certificate", certificate_issued),
+                ("The date of mediation", mediation_held),
+                ("The date of the appeal", appeal_lodged),
+            ] {
+                if let Some(date) = date {
+                    not_future(what, *date, today)?;
+                    not_before(what, *date, "the decision", notice)?;
+                }
+            }
+            Ok(vec![Event::DisagreementRecorded(Disagreement {
+                decision_notice: notice,
+                adviser_contacted: *mediation_requested,
+                mediation_requested: *mediation_requested,
+                certificate_issued: *certificate_issued,
+                mediation_held: *mediation_held,
+                appeal_lodged: *appeal_lodged,
+            })])
+        }
+        Command::CloseCase { on, reason } => {
+            check_role(actor, STAFF, "close cases")?;
+            dated(case, "The closing date", *on, today)?;
+            let reason = match reason {
+                ClosureReason::Ceased { cease_reason } => {
+                    if case.stage != Stage::PlanIssued {
+                        return Err(Refusal::Invalid(
+                            "only a plan that was issued can cease; \
+                             use 'withdrawn' or 'no plan' instead"
+                                .to_string(),
+                        ));
+                    }
+                    ClosureReason::Ceased {
+                        cease_reason: CodeLists::current()
+                            .check(CodeList::CeaseReason, cease_reason)
+                            .map_err(|e| Refusal::Invalid(e.to_string()))?,
+                    }
+                }
+                ClosureReason::NoPlan
+                    if !matches!(case.stage, Stage::NotAssessing | Stage::NotIssuing) =>
+                {
+                    return Err(Refusal::Invalid(
+                        "'no plan' closes a case after a decision not to assess or not to issue"
+                            .to_string(),
+                    ));
+                }
+                ClosureReason::Withdrawn if case.stage == Stage::PlanIssued => {
+                    return Err(Refusal::Invalid(
+                        "a plan that was issued cannot be withdrawn; record why it ceased"
+                            .to_string(),
+                    ));
+                }
+                other => other.clone(),
+            };
+            Ok(vec![Event::CaseClosed(Closure { on: *on, reason })])
+        }
+    }
+}
+
+fn next_number(existing: impl Iterator<Item = u32>) -> u32 {
+    existing.max().unwrap_or(0) + 1
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;
