@@ -363,7 +363,7 @@ pub fn decide_new(
     }])
 }
 
-fn check_placement(placement: &Placement) -> Result<Placement, Refusal> {
+pub(crate) fn check_placement(placement: &Placement) -> Result<Placement, Refusal> {
     let codes = CodeLists::current();
     required(&placement.name, "the name of the school or setting")?;
     let urn = placement

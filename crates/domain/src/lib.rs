@@ -19,6 +19,7 @@ pub mod codes;
 pub mod command;
 pub mod event;
 pub mod ids;
+pub mod import;
 pub mod nhs_number;
 pub mod uln;
 pub mod upn;
