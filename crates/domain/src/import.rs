@@ -354,9 +354,12 @@ mod tests {
         );
     }
 
+    /// (change to a good record, column blamed, words in the reason)
+    type BadRow = (fn(&mut ImportRecord), &'static str, &'static str);
+
     #[test]
     fn bad_rows_name_the_column_and_reason() {
-        let rows: Vec<(fn(&mut ImportRecord), &str, &str)> = vec![
+        let rows: Vec<BadRow> = vec![
             (|r| r.upn = "A80120010000X".into(), "upn", "should be Z"),
             (
                 |r| r.date_of_birth = "2015-02-30".into(),
