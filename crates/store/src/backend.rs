@@ -1,0 +1,159 @@
+//! Choosing the backend once, from the database URL.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::error::{Result, StoreError};
+use crate::model::{BatchOutcome, CaseSummary, NewCase, NewEvent, StoredCase, StoredEvent};
+use crate::postgres::{self, PgStore};
+use crate::sqlite::{self, SqliteStore};
+use crate::{CaseId, LaCode, Store};
+
+/// Either backend, chosen at run time from the URL by [`connect`]. Implements [`Store`] by
+/// delegating to the backend it holds, so callers need not be generic.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    /// `sqlite://PATH`: one file, the embedded default.
+    Sqlite(SqliteStore),
+    /// `postgres://...` or `postgresql://...`.
+    Postgres(PgStore),
+}
+
+impl Backend {
+    /// Closes every connection (see [`SqliteStore::close`]).
+    pub async fn close(&self) {
+        match self {
+            Backend::Sqlite(store) => store.close().await,
+            Backend::Postgres(store) => store.close().await,
+        }
+    }
+}
+
+/// Which backend a URL names.
+enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+fn kind_of(url: &str) -> Result<Kind> {
+    let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+    match scheme {
+        "sqlite" => Ok(Kind::Sqlite),
+        "postgres" | "postgresql" => Ok(Kind::Postgres),
+        other => Err(StoreError::UnsupportedUrl {
+            scheme: other.to_string(),
+        }),
+    }
+}
+
+/// Connects to the database a URL names: `sqlite://PATH` (the file is created if missing) or
+/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`. Does not migrate: call
+/// [`Store::migrate`].
+pub async fn connect(url: &str) -> Result<Backend> {
+    Ok(match kind_of(url)? {
+        Kind::Sqlite => Backend::Sqlite(SqliteStore::connect(url).await?),
+        Kind::Postgres => Backend::Postgres(PgStore::connect(url).await?),
+    })
+}
+
+/// Restores a backup made by [`Store::backup_to`] into the database a URL names.
+///
+/// Refuses a target that holds cases or events ([`StoreError::NotEmpty`]) unless `force`, in
+/// which case its contents are replaced. SQLite: the snapshot is checked
+/// (`PRAGMA integrity_check` and the version/event-log check) and then copied into place; no
+/// server may have the file open ([`StoreError::InUse`] where that can be detected). PostgreSQL:
+/// `pg_restore --clean --if-exists --single-transaction`, then the version/event-log check.
+pub async fn restore(url: &str, from: &Path, force: bool) -> Result<()> {
+    match kind_of(url)? {
+        Kind::Sqlite => sqlite::restore(url, from, force).await,
+        Kind::Postgres => postgres::restore(url, from, force).await,
+    }
+}
+
+/// Calls the same method on whichever backend `self` holds.
+macro_rules! delegate {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            Backend::Sqlite($store) => $call.await,
+            Backend::Postgres($store) => $call.await,
+        }
+    };
+}
+
+impl Store for Backend {
+    async fn migrate(&self) -> Result<()> {
+        delegate!(self, s => s.migrate())
+    }
+
+    async fn ensure_la(&self, la: &LaCode, name: &str) -> Result<()> {
+        delegate!(self, s => s.ensure_la(la, name))
+    }
+
+    async fn create_case(&self, case: NewCase) -> Result<StoredCase> {
+        delegate!(self, s => s.create_case(case))
+    }
+
+    async fn create_cases_batch(&self, cases: Vec<NewCase>) -> Result<BatchOutcome> {
+        delegate!(self, s => s.create_cases_batch(cases))
+    }
+
+    async fn load_case(&self, la: &LaCode, id: CaseId) -> Result<Option<StoredCase>> {
+        delegate!(self, s => s.load_case(la, id))
+    }
+
+    async fn find_by_reference(&self, la: &LaCode, reference: &str) -> Result<Option<StoredCase>> {
+        delegate!(self, s => s.find_by_reference(la, reference))
+    }
+
+    async fn append(
+        &self,
+        la: &LaCode,
+        id: CaseId,
+        expected_version: i64,
+        events: Vec<NewEvent>,
+        summary: CaseSummary,
+        state: Value,
+    ) -> Result<i64> {
+        delegate!(self, s => s.append(la, id, expected_version, events, summary, state))
+    }
+
+    async fn events(&self, la: &LaCode, id: CaseId) -> Result<Vec<StoredEvent>> {
+        delegate!(self, s => s.events(la, id))
+    }
+
+    async fn list_cases(&self, la: &LaCode, limit: i64, offset: i64) -> Result<Vec<StoredCase>> {
+        delegate!(self, s => s.list_cases(la, limit, offset))
+    }
+
+    async fn count_cases(&self, la: &LaCode) -> Result<i64> {
+        delegate!(self, s => s.count_cases(la))
+    }
+
+    async fn integrity_check(&self) -> Result<()> {
+        delegate!(self, s => s.integrity_check())
+    }
+
+    async fn backup_to(&self, to: &Path) -> Result<()> {
+        delegate!(self, s => s.backup_to(to))
+    }
+
+    async fn is_empty(&self) -> Result<bool> {
+        delegate!(self, s => s.is_empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsupported_url_names_the_scheme_but_not_the_password() {
+        let Err(err) = kind_of("mysql://admin:hunter2@db/waymark") else {
+            panic!("mysql URL accepted");
+        };
+        let message = err.to_string();
+        assert!(message.contains("'mysql'"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+}

@@ -1,0 +1,416 @@
+//! The PostgreSQL backend, for many LAs or several `waymark serve` instances.
+//!
+//! Concurrent appends to one case serialise on the case's row lock: the second `UPDATE ...
+//! WHERE version = $expected` re-reads the row after the first commits, matches nothing, and is
+//! reported as a conflict.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::Path;
+
+use serde_json::Value;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::types::Json;
+use sqlx::{Connection, PgConnection, Postgres, QueryBuilder, Transaction};
+
+use crate::batch::{distinct_las, events_of_created, numbered};
+use crate::error::{Result, StoreError, is_foreign_key_violation, is_unique_violation};
+use crate::files::{blocking, remove_if_present, sibling, sync_file, sync_parent_dir};
+use crate::model::{BatchOutcome, CaseSummary, NewCase, NewEvent, StoredCase, StoredEvent};
+use crate::pg_tools::{self, split_password};
+use crate::rows::{self, CaseRow, EventRow};
+use crate::{CaseId, LaCode, Store, version_of};
+
+/// A case store in a PostgreSQL database.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    /// Kept for `pg_dump`; may hold a password, so never printed.
+    url: String,
+}
+
+impl fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgStore")
+            .field("pool", &self.pool)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgStore {
+    /// Connects to the database a `postgres://` URL names.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new().connect(url).await?;
+        Ok(PgStore {
+            pool,
+            url: url.to_string(),
+        })
+    }
+
+    /// Closes every connection, waiting for those in use to be returned. Before restoring over
+    /// an SQLite file, every store on it must be closed.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// The connection pool, for maintenance tools and tests that need plain SQL.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+impl Store for PgStore {
+    async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations/postgres")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn ensure_la(&self, la: &LaCode, name: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO local_authorities (code, name) VALUES ($1, $2) \
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name",
+        )
+        .bind(la.as_str())
+        .bind(name)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn create_case(&self, case: NewCase) -> Result<StoredCase> {
+        let mut tx = self.pool.begin().await?;
+        let version = version_of(case.events.len());
+        let summary = &case.summary;
+        let inserted = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO cases (la_code, reference, version, stage, given_name, family_name, \
+             date_of_birth, upn, request_received, caseworker, closed, state) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+        )
+        .bind(case.la.as_str())
+        .bind(&case.reference)
+        .bind(version)
+        .bind(&summary.stage)
+        .bind(&summary.given_name)
+        .bind(&summary.family_name)
+        .bind(summary.date_of_birth)
+        .bind(&summary.upn)
+        .bind(summary.request_received)
+        .bind(&summary.caseworker)
+        .bind(summary.closed)
+        .bind(Json(&case.state))
+        .fetch_one(&mut *tx)
+        .await;
+        let id = match inserted {
+            Ok(id) => id,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::DuplicateReference {
+                    reference: case.reference,
+                });
+            }
+            Err(e) if is_foreign_key_violation(&e) => {
+                return Err(StoreError::UnknownLa { la: case.la });
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let events: Vec<(i64, i64, &NewEvent)> = numbered(id, 0, &case.events).collect();
+        insert_events(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(StoredCase {
+            id: CaseId(id),
+            la: case.la,
+            reference: case.reference,
+            version,
+            summary: case.summary,
+            state: case.state,
+        })
+    }
+
+    async fn create_cases_batch(&self, cases: Vec<NewCase>) -> Result<BatchOutcome> {
+        let mut tx = self.pool.begin().await?;
+        for la in distinct_las(&cases) {
+            let known: i64 = sqlx::query_scalar(rows::LA_EXISTS)
+                .bind(la.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+            if known == 0 {
+                return Err(StoreError::UnknownLa { la: la.clone() });
+            }
+        }
+        let mut outcome = BatchOutcome::default();
+        for chunk in cases.chunks(rows::CASES_PER_INSERT) {
+            let mut insert = QueryBuilder::<Postgres>::new(rows::INSERT_CASE_COLUMNS);
+            insert.push_values(chunk, |mut row, case| {
+                let summary = &case.summary;
+                row.push_bind(case.la.as_str())
+                    .push_bind(case.reference.as_str())
+                    .push_bind(version_of(case.events.len()))
+                    .push_bind(summary.stage.as_str())
+                    .push_bind(summary.given_name.as_str())
+                    .push_bind(summary.family_name.as_str())
+                    .push_bind(summary.date_of_birth)
+                    .push_bind(summary.upn.as_deref())
+                    .push_bind(summary.request_received)
+                    .push_bind(summary.caseworker.as_deref())
+                    .push_bind(summary.closed)
+                    .push_bind(Json(&case.state));
+            });
+            insert.push(
+                " ON CONFLICT (la_code, reference) DO NOTHING RETURNING id, la_code, reference",
+            );
+            let created: Vec<(i64, String, String)> =
+                insert.build_query_as().fetch_all(&mut *tx).await?;
+            let (events, counts) = events_of_created(chunk, created);
+            outcome.created += counts.created;
+            outcome.already_present += counts.already_present;
+            insert_events(&mut tx, &events).await?;
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn load_case(&self, la: &LaCode, id: CaseId) -> Result<Option<StoredCase>> {
+        sqlx::query_as::<_, CaseRow>(rows::LOAD_CASE)
+            .bind(id.0)
+            .bind(la.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(CaseRow::into_case)
+            .transpose()
+    }
+
+    async fn find_by_reference(&self, la: &LaCode, reference: &str) -> Result<Option<StoredCase>> {
+        sqlx::query_as::<_, CaseRow>(rows::FIND_BY_REFERENCE)
+            .bind(la.as_str())
+            .bind(reference)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(CaseRow::into_case)
+            .transpose()
+    }
+
+    async fn append(
+        &self,
+        la: &LaCode,
+        id: CaseId,
+        expected_version: i64,
+        events: Vec<NewEvent>,
+        summary: CaseSummary,
+        state: Value,
+    ) -> Result<i64> {
+        if events.is_empty() {
+            return Err(StoreError::NoEvents { case: id });
+        }
+        let new_version = expected_version + version_of(events.len());
+        let mut tx = self.pool.begin().await?;
+        let updated = sqlx::query(
+            "UPDATE cases SET version = $1, stage = $2, given_name = $3, family_name = $4, \
+             date_of_birth = $5, upn = $6, request_received = $7, caseworker = $8, closed = $9, \
+             state = $10, updated_at = now() \
+             WHERE id = $11 AND la_code = $12 AND version = $13",
+        )
+        .bind(new_version)
+        .bind(&summary.stage)
+        .bind(&summary.given_name)
+        .bind(&summary.family_name)
+        .bind(summary.date_of_birth)
+        .bind(&summary.upn)
+        .bind(summary.request_received)
+        .bind(&summary.caseworker)
+        .bind(summary.closed)
+        .bind(Json(&state))
+        .bind(id.0)
+        .bind(la.as_str())
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            let found: Option<i64> = sqlx::query_scalar(rows::CASE_VERSION)
+                .bind(id.0)
+                .bind(la.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            return Err(match found {
+                None => StoreError::NotFound { case: id },
+                Some(found) => StoreError::Conflict {
+                    case: id,
+                    expected: expected_version,
+                    found,
+                },
+            });
+        }
+        let numbered: Vec<(i64, i64, &NewEvent)> =
+            numbered(id.0, expected_version, &events).collect();
+        insert_events(&mut tx, &numbered).await?;
+        tx.commit().await?;
+        Ok(new_version)
+    }
+
+    async fn events(&self, la: &LaCode, id: CaseId) -> Result<Vec<StoredEvent>> {
+        let events: Vec<EventRow> = sqlx::query_as(rows::CASE_EVENTS)
+            .bind(id.0)
+            .bind(la.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        if events.is_empty() {
+            let exists: i64 = sqlx::query_scalar(rows::CASE_EXISTS)
+                .bind(id.0)
+                .bind(la.as_str())
+                .fetch_one(&self.pool)
+                .await?;
+            if exists == 0 {
+                return Err(StoreError::NotFound { case: id });
+            }
+        }
+        Ok(events.into_iter().map(StoredEvent::from).collect())
+    }
+
+    async fn list_cases(&self, la: &LaCode, limit: i64, offset: i64) -> Result<Vec<StoredCase>> {
+        let found: Vec<CaseRow> = sqlx::query_as(rows::LIST_CASES)
+            .bind(la.as_str())
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        rows::into_cases(found)
+    }
+
+    async fn count_cases(&self, la: &LaCode) -> Result<i64> {
+        Ok(sqlx::query_scalar(rows::COUNT_CASES)
+            .bind(la.as_str())
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn integrity_check(&self) -> Result<()> {
+        let mismatch: Option<rows::MismatchRow> = sqlx::query_as(rows::MISMATCH_SQL)
+            .fetch_optional(&self.pool)
+            .await?;
+        match mismatch {
+            Some(row) => Err(rows::mismatch_error(row)),
+            None => Ok(()),
+        }
+    }
+
+    async fn backup_to(&self, to: &Path) -> Result<()> {
+        if to.exists() {
+            return Err(StoreError::BackupExists {
+                path: to.to_path_buf(),
+            });
+        }
+        let (url, password) = split_password(&self.url)?;
+        let to = to.to_path_buf();
+        blocking(move || {
+            let partial = sibling(&to, "partial");
+            remove_if_present(&partial)?;
+            // pg_dump reads in one repeatable-read snapshot: writers carry on, and the dump is
+            // the database as of its start.
+            let args: Vec<OsString> = vec![
+                "--format=custom".into(),
+                "--file".into(),
+                partial.clone().into(),
+                "--dbname".into(),
+                url.into(),
+            ];
+            pg_tools::run("pg_dump", &args, password.as_deref())?;
+            sync_file(&partial)?;
+            std::fs::rename(&partial, &to)
+                .map_err(|e| StoreError::io("could not move the backup into place at", &to, e))?;
+            sync_parent_dir(&to)
+        })
+        .await
+    }
+
+    async fn is_empty(&self) -> Result<bool> {
+        let has_data: bool = sqlx::query_scalar(rows::HAS_DATA)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(!has_data)
+    }
+}
+
+/// Writes numbered events with multi-row `INSERT`s.
+async fn insert_events(
+    tx: &mut Transaction<'_, Postgres>,
+    events: &[(i64, i64, &NewEvent)],
+) -> Result<()> {
+    for chunk in events.chunks(rows::EVENTS_PER_INSERT) {
+        let mut insert = QueryBuilder::<Postgres>::new(
+            "INSERT INTO case_events (case_id, seq, kind, payload, actor, recorded_at) ",
+        );
+        insert.push_values(chunk, |mut row, (case_id, seq, event)| {
+            row.push_bind(*case_id)
+                .push_bind(*seq)
+                .push_bind(event.kind.as_str())
+                .push_bind(Json(&event.payload))
+                .push_bind(event.actor.as_str())
+                .push_bind(event.recorded_at);
+        });
+        insert.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Restores a `pg_dump --format=custom` archive into the database a `postgres://` URL names,
+/// in one transaction, then runs the version/event-log check on the result.
+pub(crate) async fn restore(url: &str, from: &Path, force: bool) -> Result<()> {
+    if !from.is_file() {
+        return Err(StoreError::io(
+            "there is no backup file at",
+            from,
+            std::io::ErrorKind::NotFound.into(),
+        ));
+    }
+    let mut conn = PgConnection::connect(url).await?;
+    let has_data = target_has_data(&mut conn).await;
+    conn.close().await?;
+    if has_data? && !force {
+        return Err(StoreError::NotEmpty);
+    }
+    let (safe_url, password) = split_password(url)?;
+    let from = from.to_path_buf();
+    blocking(move || {
+        pg_tools::run("pg_restore", &["--list".into(), from.clone().into()], None).map_err(
+            |e| {
+                StoreError::Corrupt(format!(
+                    "{} is not a usable pg_dump custom-format backup: {e}",
+                    from.display()
+                ))
+            },
+        )?;
+        let args: Vec<OsString> = vec![
+            "--clean".into(),
+            "--if-exists".into(),
+            "--no-owner".into(),
+            "--no-acl".into(),
+            "--single-transaction".into(),
+            "--exit-on-error".into(),
+            "--dbname".into(),
+            safe_url.into(),
+            from.into(),
+        ];
+        pg_tools::run("pg_restore", &args, password.as_deref()).map(|_| ())
+    })
+    .await?;
+    let restored = PgStore::connect(url).await?;
+    let checked = restored.integrity_check().await;
+    restored.pool.close().await;
+    checked
+}
+
+/// Whether a possibly unmigrated database holds cases or events.
+async fn target_has_data(conn: &mut PgConnection) -> Result<bool> {
+    let migrated: bool = sqlx::query_scalar(
+        "SELECT to_regclass('cases') IS NOT NULL AND to_regclass('case_events') IS NOT NULL",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if !migrated {
+        return Ok(false);
+    }
+    Ok(sqlx::query_scalar(rows::HAS_DATA)
+        .fetch_one(&mut *conn)
+        .await?)
+}

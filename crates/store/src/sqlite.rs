@@ -1,0 +1,518 @@
+//! The SQLite backend: one file in WAL mode, the embedded default.
+//!
+//! Writes take the write lock up front (`BEGIN IMMEDIATE`) so a writer waits for another (up to
+//! the 5 s busy timeout) instead of failing half-way; `synchronous=FULL` makes every
+//! acknowledged commit survive a crash or power cut.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde_json::Value;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqliteLockingMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+use sqlx::types::Json;
+use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, Transaction};
+
+use crate::batch::{distinct_las, events_of_created, numbered};
+use crate::error::{Result, StoreError, is_foreign_key_violation, is_unique_violation};
+use crate::files::{blocking, remove_if_present, sibling, sync_file, sync_parent_dir};
+use crate::model::{BatchOutcome, CaseSummary, NewCase, NewEvent, StoredCase, StoredEvent};
+use crate::rows::{self, CaseRow, EventRow};
+use crate::{CaseId, LaCode, Store, version_of};
+
+/// How long a statement waits for another connection's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Starts a write transaction holding the write lock from the start.
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
+/// A case store in one SQLite file.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file a `sqlite://PATH` URL names, in WAL mode
+    /// with full synchronous commits, foreign keys enforced and a 5 s busy timeout.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = connect_options(url)?.create_if_missing(true);
+        let pool = SqlitePoolOptions::new().connect_with(options).await?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// Closes every connection, waiting for those in use to be returned. Before restoring over
+    /// an SQLite file, every store on it must be closed.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// The connection pool, for maintenance tools and tests that need plain SQL.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+/// The connection settings every Waymark SQLite connection uses, for a `sqlite://PATH` URL.
+fn connect_options(url: &str) -> Result<SqliteConnectOptions> {
+    Ok(with_settings(SqliteConnectOptions::from_str(url)?))
+}
+
+/// WAL, full synchronous commits, foreign keys enforced, 5 s busy timeout.
+fn with_settings(options: SqliteConnectOptions) -> SqliteConnectOptions {
+    options
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT)
+}
+
+impl Store for SqliteStore {
+    async fn migrate(&self) -> Result<()> {
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn ensure_la(&self, la: &LaCode, name: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO local_authorities (code, name) VALUES ($1, $2) \
+             ON CONFLICT (code) DO UPDATE SET name = excluded.name",
+        )
+        .bind(la.as_str())
+        .bind(name)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn create_case(&self, case: NewCase) -> Result<StoredCase> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let version = version_of(case.events.len());
+        let summary = &case.summary;
+        let inserted = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO cases (la_code, reference, version, stage, given_name, family_name, \
+             date_of_birth, upn, request_received, caseworker, closed, state) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+        )
+        .bind(case.la.as_str())
+        .bind(&case.reference)
+        .bind(version)
+        .bind(&summary.stage)
+        .bind(&summary.given_name)
+        .bind(&summary.family_name)
+        .bind(summary.date_of_birth)
+        .bind(&summary.upn)
+        .bind(summary.request_received)
+        .bind(&summary.caseworker)
+        .bind(summary.closed)
+        .bind(Json(&case.state))
+        .fetch_one(&mut *tx)
+        .await;
+        let id = match inserted {
+            Ok(id) => id,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::DuplicateReference {
+                    reference: case.reference,
+                });
+            }
+            Err(e) if is_foreign_key_violation(&e) => {
+                return Err(StoreError::UnknownLa { la: case.la });
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let events: Vec<(i64, i64, &NewEvent)> = numbered(id, 0, &case.events).collect();
+        insert_events(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(StoredCase {
+            id: CaseId(id),
+            la: case.la,
+            reference: case.reference,
+            version,
+            summary: case.summary,
+            state: case.state,
+        })
+    }
+
+    async fn create_cases_batch(&self, cases: Vec<NewCase>) -> Result<BatchOutcome> {
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        for la in distinct_las(&cases) {
+            let known: i64 = sqlx::query_scalar(rows::LA_EXISTS)
+                .bind(la.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+            if known == 0 {
+                return Err(StoreError::UnknownLa { la: la.clone() });
+            }
+        }
+        let mut outcome = BatchOutcome::default();
+        for chunk in cases.chunks(rows::CASES_PER_INSERT) {
+            let mut insert = QueryBuilder::<Sqlite>::new(rows::INSERT_CASE_COLUMNS);
+            insert.push_values(chunk, |mut row, case| {
+                let summary = &case.summary;
+                row.push_bind(case.la.as_str())
+                    .push_bind(case.reference.as_str())
+                    .push_bind(version_of(case.events.len()))
+                    .push_bind(summary.stage.as_str())
+                    .push_bind(summary.given_name.as_str())
+                    .push_bind(summary.family_name.as_str())
+                    .push_bind(summary.date_of_birth)
+                    .push_bind(summary.upn.as_deref())
+                    .push_bind(summary.request_received)
+                    .push_bind(summary.caseworker.as_deref())
+                    .push_bind(summary.closed)
+                    .push_bind(Json(&case.state));
+            });
+            insert.push(
+                " ON CONFLICT (la_code, reference) DO NOTHING RETURNING id, la_code, reference",
+            );
+            let created: Vec<(i64, String, String)> =
+                insert.build_query_as().fetch_all(&mut *tx).await?;
+            let (events, counts) = events_of_created(chunk, created);
+            outcome.created += counts.created;
+            outcome.already_present += counts.already_present;
+            insert_events(&mut tx, &events).await?;
+        }
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn load_case(&self, la: &LaCode, id: CaseId) -> Result<Option<StoredCase>> {
+        sqlx::query_as::<_, CaseRow>(rows::LOAD_CASE)
+            .bind(id.0)
+            .bind(la.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(CaseRow::into_case)
+            .transpose()
+    }
+
+    async fn find_by_reference(&self, la: &LaCode, reference: &str) -> Result<Option<StoredCase>> {
+        sqlx::query_as::<_, CaseRow>(rows::FIND_BY_REFERENCE)
+            .bind(la.as_str())
+            .bind(reference)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(CaseRow::into_case)
+            .transpose()
+    }
+
+    async fn append(
+        &self,
+        la: &LaCode,
+        id: CaseId,
+        expected_version: i64,
+        events: Vec<NewEvent>,
+        summary: CaseSummary,
+        state: Value,
+    ) -> Result<i64> {
+        if events.is_empty() {
+            return Err(StoreError::NoEvents { case: id });
+        }
+        let new_version = expected_version + version_of(events.len());
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await?;
+        let updated = sqlx::query(
+            "UPDATE cases SET version = $1, stage = $2, given_name = $3, family_name = $4, \
+             date_of_birth = $5, upn = $6, request_received = $7, caseworker = $8, closed = $9, \
+             state = $10, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+             WHERE id = $11 AND la_code = $12 AND version = $13",
+        )
+        .bind(new_version)
+        .bind(&summary.stage)
+        .bind(&summary.given_name)
+        .bind(&summary.family_name)
+        .bind(summary.date_of_birth)
+        .bind(&summary.upn)
+        .bind(summary.request_received)
+        .bind(&summary.caseworker)
+        .bind(summary.closed)
+        .bind(Json(&state))
+        .bind(id.0)
+        .bind(la.as_str())
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            let found: Option<i64> = sqlx::query_scalar(rows::CASE_VERSION)
+                .bind(id.0)
+                .bind(la.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            return Err(match found {
+                None => StoreError::NotFound { case: id },
+                Some(found) => StoreError::Conflict {
+                    case: id,
+                    expected: expected_version,
+                    found,
+                },
+            });
+        }
+        let numbered: Vec<(i64, i64, &NewEvent)> =
+            numbered(id.0, expected_version, &events).collect();
+        insert_events(&mut tx, &numbered).await?;
+        tx.commit().await?;
+        Ok(new_version)
+    }
+
+    async fn events(&self, la: &LaCode, id: CaseId) -> Result<Vec<StoredEvent>> {
+        let events: Vec<EventRow> = sqlx::query_as(rows::CASE_EVENTS)
+            .bind(id.0)
+            .bind(la.as_str())
+            .fetch_all(&self.pool)
+            .await?;
+        if events.is_empty() {
+            let exists: i64 = sqlx::query_scalar(rows::CASE_EXISTS)
+                .bind(id.0)
+                .bind(la.as_str())
+                .fetch_one(&self.pool)
+                .await?;
+            if exists == 0 {
+                return Err(StoreError::NotFound { case: id });
+            }
+        }
+        Ok(events.into_iter().map(StoredEvent::from).collect())
+    }
+
+    async fn list_cases(&self, la: &LaCode, limit: i64, offset: i64) -> Result<Vec<StoredCase>> {
+        let found: Vec<CaseRow> = sqlx::query_as(rows::LIST_CASES)
+            .bind(la.as_str())
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        rows::into_cases(found)
+    }
+
+    async fn count_cases(&self, la: &LaCode) -> Result<i64> {
+        Ok(sqlx::query_scalar(rows::COUNT_CASES)
+            .bind(la.as_str())
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    async fn integrity_check(&self) -> Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        check_database(&mut conn).await
+    }
+
+    async fn backup_to(&self, to: &Path) -> Result<()> {
+        if to.exists() {
+            return Err(StoreError::BackupExists {
+                path: to.to_path_buf(),
+            });
+        }
+        let partial = sibling(to, "partial");
+        remove_if_present(&partial)?;
+        let partial_text = partial.to_str().ok_or_else(|| {
+            StoreError::io(
+                "the backup path must be valid UTF-8:",
+                &partial,
+                std::io::ErrorKind::InvalidInput.into(),
+            )
+        })?;
+        // A read transaction: writers carry on, and the copy is the database as of its start.
+        sqlx::query("VACUUM INTO $1")
+            .bind(partial_text)
+            .execute(&self.pool)
+            .await?;
+        let (partial, to) = (partial.clone(), to.to_path_buf());
+        blocking(move || {
+            sync_file(&partial)?;
+            std::fs::rename(&partial, &to)
+                .map_err(|e| StoreError::io("could not move the backup into place at", &to, e))?;
+            sync_parent_dir(&to)
+        })
+        .await
+    }
+
+    async fn is_empty(&self) -> Result<bool> {
+        let has_data: bool = sqlx::query_scalar(rows::HAS_DATA)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(!has_data)
+    }
+}
+
+/// Writes numbered events with multi-row `INSERT`s.
+async fn insert_events(
+    tx: &mut Transaction<'_, Sqlite>,
+    events: &[(i64, i64, &NewEvent)],
+) -> Result<()> {
+    for chunk in events.chunks(rows::EVENTS_PER_INSERT) {
+        let mut insert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO case_events (case_id, seq, kind, payload, actor, recorded_at) ",
+        );
+        insert.push_values(chunk, |mut row, (case_id, seq, event)| {
+            row.push_bind(*case_id)
+                .push_bind(*seq)
+                .push_bind(event.kind.as_str())
+                .push_bind(Json(&event.payload))
+                .push_bind(event.actor.as_str())
+                .push_bind(event.recorded_at);
+        });
+        insert.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// `PRAGMA integrity_check`, `PRAGMA foreign_key_check`, then the version/event-log check.
+async fn check_database(conn: &mut SqliteConnection) -> Result<()> {
+    let problems: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_all(&mut *conn)
+        .await?;
+    if problems != ["ok"] {
+        return Err(StoreError::Corrupt(format!(
+            "SQLite reports: {}",
+            problems.join("; ")
+        )));
+    }
+    let orphan: Option<(String, Option<i64>, String)> =
+        sqlx::query_as("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some((table, rowid, parent)) = orphan {
+        return Err(StoreError::Corrupt(format!(
+            "row {} of {table} refers to a missing row of {parent}",
+            rowid.map_or_else(|| "?".to_string(), |r| r.to_string())
+        )));
+    }
+    let mismatch: Option<rows::MismatchRow> = sqlx::query_as(rows::MISMATCH_SQL)
+        .fetch_optional(&mut *conn)
+        .await?;
+    match mismatch {
+        Some(row) => Err(rows::mismatch_error(row)),
+        None => Ok(()),
+    }
+}
+
+/// Restores a `VACUUM INTO` snapshot over the database file a `sqlite://` URL names.
+///
+/// The snapshot is copied next to the target, checked there, and renamed over the target, so
+/// the target is never half-written. The target's stale `-wal` and `-shm` files are removed
+/// first: SQLite would otherwise replay the old log onto the restored file.
+pub(crate) async fn restore(url: &str, from: &Path, force: bool) -> Result<()> {
+    let options = connect_options(url)?;
+    let target = options.get_filename().to_path_buf();
+    if !from.is_file() {
+        return Err(StoreError::io(
+            "there is no backup file at",
+            from,
+            std::io::ErrorKind::NotFound.into(),
+        ));
+    }
+    if target.exists() {
+        check_target(&target, force).await?;
+    }
+    let staged = sibling(&target, "restoring");
+    {
+        let (from, staged) = (from.to_path_buf(), staged.clone());
+        blocking(move || {
+            remove_if_present(&staged)?;
+            std::fs::copy(&from, &staged)
+                .map_err(|e| StoreError::io("could not copy the backup to", &staged, e))?;
+            Ok(())
+        })
+        .await?;
+    }
+    if let Err(e) = check_snapshot(&staged).await {
+        let _ = std::fs::remove_file(&staged);
+        return Err(match e {
+            StoreError::Database(e) => StoreError::Corrupt(format!(
+                "{} is not a usable Waymark SQLite backup: {e}",
+                from.display()
+            )),
+            other => other,
+        });
+    }
+    blocking(move || {
+        sync_file(&staged)?;
+        remove_if_present(&sibling(&target, "wal"))?;
+        remove_if_present(&sibling(&target, "shm"))?;
+        std::fs::rename(&staged, &target)
+            .map_err(|e| StoreError::io("could not move the restored database to", &target, e))?;
+        sync_parent_dir(&target)
+    })
+    .await
+}
+
+/// Refuses to restore over a database that another process has open, or that holds data
+/// (unless `force`).
+async fn check_target(target: &Path, force: bool) -> Result<()> {
+    // A connection that was just closed may take a moment to let go of the file (sqlx closes
+    // pool connections on background tasks), so "in use" is only believed after a short while.
+    let deadline = tokio::time::Instant::now() + IN_USE_GRACE;
+    loop {
+        match target_has_data(target).await {
+            Err(e) if is_busy(&e) && tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) if is_busy(&e) => {
+                return Err(StoreError::InUse {
+                    path: target.to_path_buf(),
+                });
+            }
+            Err(e) => return Err(e.into()),
+            Ok(true) if !force => return Err(StoreError::NotEmpty),
+            Ok(_) => return Ok(()),
+        }
+    }
+}
+
+/// How long a restore waits for the target file to be free before reporting it in use.
+const IN_USE_GRACE: Duration = Duration::from_secs(2);
+
+/// Whether a possibly unmigrated database holds cases or events, read through a connection in
+/// exclusive locking mode. Its first read needs an exclusive lock on the file, which SQLite
+/// cannot get while another connection (e.g. a running server) has the file open in WAL mode:
+/// that fails as "busy". Closing the connection also checkpoints and removes the target's WAL.
+async fn target_has_data(target: &Path) -> Result<bool, sqlx::Error> {
+    let options = with_settings(SqliteConnectOptions::new())
+        .filename(target)
+        .locking_mode(SqliteLockingMode::Exclusive)
+        .busy_timeout(Duration::from_millis(100));
+    let mut conn = SqliteConnection::connect_with(&options).await?;
+    let has_data = read_has_data(&mut conn).await;
+    conn.close().await?;
+    has_data
+}
+
+/// Whether a possibly unmigrated database holds cases or events.
+async fn read_has_data(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' \
+         AND name IN ('cases', 'case_events')",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if tables < 2 {
+        return Ok(tables > 0);
+    }
+    sqlx::query_scalar(rows::HAS_DATA)
+        .fetch_one(&mut *conn)
+        .await
+}
+
+/// Whether SQLite gave up waiting for a lock.
+fn is_busy(err: &sqlx::Error) -> bool {
+    const SQLITE_BUSY: i64 = 5;
+    matches!(err, sqlx::Error::Database(db)
+        if db.code().and_then(|code| code.parse::<i64>().ok())
+            .is_some_and(|code| code & 0xff == SQLITE_BUSY))
+}
+
+/// Checks a staged snapshot, leaving it in rollback-journal mode so that it is one
+/// self-contained file when renamed into place (the server switches it back to WAL).
+async fn check_snapshot(staged: &Path) -> Result<()> {
+    let options = with_settings(SqliteConnectOptions::new())
+        .filename(staged)
+        .journal_mode(SqliteJournalMode::Delete);
+    let mut conn = SqliteConnection::connect_with(&options).await?;
+    let outcome = check_database(&mut conn).await;
+    conn.close().await?;
+    outcome
+}
