@@ -23,8 +23,10 @@ pub use waymark_domain::{CaseId, LaCode};
 
 mod backend;
 mod batch;
+pub mod cases;
 mod error;
 mod files;
+mod migrations;
 mod model;
 mod pg_tools;
 mod postgres;

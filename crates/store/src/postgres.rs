@@ -16,6 +16,7 @@ use sqlx::{Connection, PgConnection, Postgres, QueryBuilder, Transaction};
 use crate::batch::{distinct_las, events_of_created, numbered};
 use crate::error::{Result, StoreError, is_foreign_key_violation, is_unique_violation};
 use crate::files::{blocking, remove_if_present, sibling, sync_file, sync_parent_dir};
+use crate::migrations;
 use crate::model::{BatchOutcome, CaseSummary, NewCase, NewEvent, StoredCase, StoredEvent};
 use crate::pg_tools::{self, split_password};
 use crate::rows::{self, CaseRow, EventRow};
@@ -61,9 +62,7 @@ impl PgStore {
 
 impl Store for PgStore {
     async fn migrate(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/postgres")
-            .run(&self.pool)
-            .await?;
+        migrations::postgres().await?.run(&self.pool).await?;
         Ok(())
     }
 

@@ -10,7 +10,6 @@ use crate::error::{Result, StoreError};
 use crate::model::{CaseSummary, StoredCase, StoredEvent};
 
 /// One row of `cases`.
-#[derive(sqlx::FromRow)]
 pub(crate) struct CaseRow {
     id: i64,
     la_code: String,
@@ -53,7 +52,6 @@ impl CaseRow {
 }
 
 /// One row of `case_events`.
-#[derive(sqlx::FromRow)]
 pub(crate) struct EventRow {
     case_id: i64,
     seq: i64,
@@ -75,6 +73,50 @@ impl From<EventRow> for StoredEvent {
         }
     }
 }
+
+/// Reads [`CaseRow`] and [`EventRow`] from a backend's rows by column name (what
+/// `#[derive(sqlx::FromRow)]` would write, without its proc-macro).
+macro_rules! from_row {
+    ($row:ty) => {
+        impl sqlx::FromRow<'_, $row> for CaseRow {
+            fn from_row(row: &$row) -> Result<Self, sqlx::Error> {
+                use sqlx::Row;
+                Ok(CaseRow {
+                    id: row.try_get("id")?,
+                    la_code: row.try_get("la_code")?,
+                    reference: row.try_get("reference")?,
+                    version: row.try_get("version")?,
+                    stage: row.try_get("stage")?,
+                    given_name: row.try_get("given_name")?,
+                    family_name: row.try_get("family_name")?,
+                    date_of_birth: row.try_get("date_of_birth")?,
+                    upn: row.try_get("upn")?,
+                    request_received: row.try_get("request_received")?,
+                    caseworker: row.try_get("caseworker")?,
+                    closed: row.try_get("closed")?,
+                    state: row.try_get("state")?,
+                })
+            }
+        }
+
+        impl sqlx::FromRow<'_, $row> for EventRow {
+            fn from_row(row: &$row) -> Result<Self, sqlx::Error> {
+                use sqlx::Row;
+                Ok(EventRow {
+                    case_id: row.try_get("case_id")?,
+                    seq: row.try_get("seq")?,
+                    kind: row.try_get("kind")?,
+                    payload: row.try_get("payload")?,
+                    actor: row.try_get("actor")?,
+                    recorded_at: row.try_get("recorded_at")?,
+                })
+            }
+        }
+    };
+}
+
+from_row!(sqlx::sqlite::SqliteRow);
+from_row!(sqlx::postgres::PgRow);
 
 /// Converts fetched case rows, stopping at the first bad one.
 pub(crate) fn into_cases(rows: Vec<CaseRow>) -> Result<Vec<StoredCase>> {

@@ -19,6 +19,7 @@ use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, Transaction};
 use crate::batch::{distinct_las, events_of_created, numbered};
 use crate::error::{Result, StoreError, is_foreign_key_violation, is_unique_violation};
 use crate::files::{blocking, remove_if_present, sibling, sync_file, sync_parent_dir};
+use crate::migrations;
 use crate::model::{BatchOutcome, CaseSummary, NewCase, NewEvent, StoredCase, StoredEvent};
 use crate::rows::{self, CaseRow, EventRow};
 use crate::{CaseId, LaCode, Store, version_of};
@@ -72,9 +73,7 @@ fn with_settings(options: SqliteConnectOptions) -> SqliteConnectOptions {
 
 impl Store for SqliteStore {
     async fn migrate(&self) -> Result<()> {
-        sqlx::migrate!("./migrations/sqlite")
-            .run(&self.pool)
-            .await?;
+        migrations::sqlite().await?.run(&self.pool).await?;
         Ok(())
     }
 
