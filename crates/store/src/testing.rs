@@ -266,8 +266,8 @@ impl TestDb {
 fn server_program(name: &str) -> PathBuf {
     pg_program(name).unwrap_or_else(|| {
         panic!(
-            "the PostgreSQL server program {name} was not found (looked in ${PG_BIN_ENV}, \
-             /usr/lib/postgresql/*/bin and PATH). The PostgreSQL tests need PostgreSQL 15 or \
+            "the PostgreSQL server program {name} was not found (looked in ${PG_BIN_ENV} if set, \
+             else /usr/lib/postgresql/*/bin and PATH). The PostgreSQL tests need PostgreSQL 15 or \
              later: run scripts/test, which installs it, or `apt-get install postgresql`, or set \
              {PG_BIN_ENV} to the directory holding initdb and pg_ctl"
         )
