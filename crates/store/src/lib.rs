@@ -23,7 +23,6 @@ pub use waymark_domain::{CaseId, LaCode};
 
 mod backend;
 mod batch;
-pub mod cases;
 mod error;
 mod files;
 mod migrations;
