@@ -141,6 +141,18 @@ impl Store for Backend {
     async fn is_empty(&self) -> Result<bool> {
         delegate!(self, s => s.is_empty())
     }
+
+    async fn upsert_settings(&self, settings: Vec<crate::Setting>) -> Result<u64> {
+        delegate!(self, s => s.upsert_settings(settings))
+    }
+
+    async fn find_setting(&self, urn: &str) -> Result<Option<crate::Setting>> {
+        delegate!(self, s => s.find_setting(urn))
+    }
+
+    async fn setting_urns(&self) -> Result<std::collections::HashSet<String>> {
+        delegate!(self, s => s.setting_urns())
+    }
 }
 
 #[cfg(test)]

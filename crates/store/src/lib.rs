@@ -23,6 +23,7 @@ pub use waymark_domain::{CaseId, LaCode};
 
 mod backend;
 mod batch;
+pub mod cases;
 mod error;
 mod files;
 mod migrations;
@@ -30,6 +31,7 @@ mod model;
 mod pg_tools;
 mod postgres;
 mod rows;
+mod settings;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -38,6 +40,7 @@ pub use backend::{Backend, connect, restore};
 pub use error::{Result, StoreError};
 pub use model::{BatchOutcome, CaseSummary, NewCase, NewEvent, StoredCase, StoredEvent};
 pub use postgres::PgStore;
+pub use settings::Setting;
 pub use sqlite::SqliteStore;
 
 /// A case store. Implemented by [`SqliteStore`], [`PgStore`] and [`Backend`] (either of them);
@@ -125,6 +128,18 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Whether the database holds no cases and no events.
     fn is_empty(&self) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Adds settings to the register, or updates those whose URN it has; returns how many
+    /// rows were written.
+    fn upsert_settings(&self, settings: Vec<Setting>) -> impl Future<Output = Result<u64>> + Send;
+
+    /// The setting with this URN, if the register has it.
+    fn find_setting(&self, urn: &str) -> impl Future<Output = Result<Option<Setting>>> + Send;
+
+    /// Every URN in the register, for checking many placements at once (an import).
+    fn setting_urns(
+        &self,
+    ) -> impl Future<Output = Result<std::collections::HashSet<String>>> + Send;
 }
 
 /// Converts a count of events to a version number.

@@ -24,18 +24,32 @@ struct Embedded {
 }
 
 /// `crates/store/migrations/sqlite/`, in order.
-const SQLITE: &[Embedded] = &[Embedded {
-    version: 1,
-    description: "cases",
-    sql: include_str!("../migrations/sqlite/0001_cases.sql"),
-}];
+const SQLITE: &[Embedded] = &[
+    Embedded {
+        version: 1,
+        description: "cases",
+        sql: include_str!("../migrations/sqlite/0001_cases.sql"),
+    },
+    Embedded {
+        version: 2,
+        description: "settings",
+        sql: include_str!("../migrations/sqlite/0002_settings.sql"),
+    },
+];
 
 /// `crates/store/migrations/postgres/`, in order.
-const POSTGRES: &[Embedded] = &[Embedded {
-    version: 1,
-    description: "cases",
-    sql: include_str!("../migrations/postgres/0001_cases.sql"),
-}];
+const POSTGRES: &[Embedded] = &[
+    Embedded {
+        version: 1,
+        description: "cases",
+        sql: include_str!("../migrations/postgres/0001_cases.sql"),
+    },
+    Embedded {
+        version: 2,
+        description: "settings",
+        sql: include_str!("../migrations/postgres/0002_settings.sql"),
+    },
+];
 
 /// A list of embedded migrations as sqlx reads them (the same checksums `sqlx::migrate!`
 /// would compute, so either can migrate the same database).

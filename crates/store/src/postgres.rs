@@ -61,6 +61,8 @@ impl PgStore {
 }
 
 impl Store for PgStore {
+    crate::settings::settings_methods!(sqlx::Postgres);
+
     async fn migrate(&self) -> Result<()> {
         migrations::postgres().await?.run(&self.pool).await?;
         Ok(())

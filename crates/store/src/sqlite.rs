@@ -72,6 +72,8 @@ fn with_settings(options: SqliteConnectOptions) -> SqliteConnectOptions {
 }
 
 impl Store for SqliteStore {
+    crate::settings::settings_methods!(sqlx::Sqlite);
+
     async fn migrate(&self) -> Result<()> {
         migrations::sqlite().await?.run(&self.pool).await?;
         Ok(())

@@ -743,6 +743,8 @@ on_both_backends!(
     restore_rejects_a_file_that_is_not_a_backup,
 );
 
+mod engine;
+
 /// SQLite only: a restore must not replace the file under a running server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_restore_refuses_a_database_that_a_server_has_open() {
