@@ -50,8 +50,16 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--bad-every", type=int, default=500)
+    ap.add_argument("--settings", help="also write the register of the 400 schools used")
     a = ap.parse_args()
     rng = random.Random(a.seed)
+    if a.settings:
+        with open(a.settings, "w", newline="") as f:
+            w = csv.writer(f)
+            w.writerow(["urn", "name", "placement_type", "phase", "la_code"])
+            for n in range(400):
+                w.writerow([100000 + n, f"{rng.choice(FAMILY)} {rng.choice(['Primary School', 'Academy', 'School', 'College'])}",
+                            rng.choice(["MS", "MS", "RP", "SS"]), rng.choice(["Primary", "Secondary", "All-through"]), "202"])
     today = dt.date(2026, 11, 23)
     with open(a.out, "w", newline="") as f:
         w = csv.writer(f)
@@ -68,17 +76,18 @@ def main():
                        request_received=received.isoformat(), request_source=rng.choice(SOURCES),
                        caseworker=f"cw-{rng.randrange(1, 26)}")
             stage = rng.random()
-            if stage > 0.1:
+            # a later step happens only if its date has come
+            if stage > 0.1 and received + dt.timedelta(days=60) < today:
                 decided = received + dt.timedelta(days=rng.randrange(20, 60))
                 yes = rng.random() < 0.8
                 row.update(assessment_decision="yes" if yes else "no",
                            assessment_decision_date=decided.isoformat())
-                if yes and stage > 0.25:
+                if yes and stage > 0.25 and decided + dt.timedelta(days=90) < today:
                     issue_on = decided + dt.timedelta(days=rng.randrange(40, 90))
                     issue = rng.random() < 0.9
                     row.update(issue_decision="yes" if issue else "no",
                                issue_decision_date=issue_on.isoformat())
-                    if issue and stage > 0.35:
+                    if issue and stage > 0.35 and issue_on + dt.timedelta(days=80) < today:
                         final = issue_on + dt.timedelta(days=rng.randrange(20, 80))
                         row.update(final_plan_issued=final.isoformat(),
                                    placement_urn=str(100000 + rng.randrange(0, 400)),

@@ -25,6 +25,99 @@ pub enum Command {
     Workdays(WorkdaysArgs),
     /// Check a UPN, ULN or NHS number.
     Check(CheckArgs),
+    /// Bring the database schema up to date (also done at start-up).
+    Migrate(DatabaseArgs),
+    /// Write a consistent snapshot of the database to a new file, while the service runs.
+    Backup {
+        /// The file to write (must not exist).
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+        /// Which database.
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Restore a backup into an empty database (stop `waymark serve` first).
+    Restore {
+        /// The backup file.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Replace a database that already holds cases.
+        #[arg(long)]
+        force: bool,
+        /// Which database.
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Manage local authorities (tenants).
+    La {
+        /// What to do.
+        #[command(subcommand)]
+        command: LaCommand,
+    },
+    /// Import cases or the register of settings from CSV files (see docs/import.md).
+    Import {
+        /// What to import.
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+/// Which database to use.
+#[derive(Debug, Args, Clone)]
+pub struct DatabaseArgs {
+    /// `sqlite://PATH` (created if missing) or `postgres://USER@HOST/DATABASE`.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "WAYMARK_DATABASE_URL",
+        default_value = "sqlite://waymark.db"
+    )]
+    pub database: String,
+}
+
+/// `waymark la`.
+#[derive(Debug, Subcommand)]
+pub enum LaCommand {
+    /// Add a local authority, or rename one.
+    Add {
+        /// Its 3-digit DfE code, like 202.
+        code: String,
+        /// Its name, like "Northby Council".
+        name: String,
+        /// Which database.
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}
+
+/// `waymark import`.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import cases for one local authority.
+    Cases {
+        /// The CSV file.
+        file: PathBuf,
+        /// The local authority's 3-digit code.
+        #[arg(long, value_name = "CODE")]
+        la: String,
+        /// Where to write refused rows (default: FILE.errors.csv beside the input).
+        #[arg(long, value_name = "FILE")]
+        errors: Option<PathBuf>,
+        /// Cases per transaction.
+        #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        batch_size: u32,
+        /// Which database.
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Import the register of schools and settings.
+    Settings {
+        /// The CSV file (urn, name, placement_type, phase, la_code).
+        file: PathBuf,
+        /// Which database.
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
 }
 
 /// Which bank holidays to use.

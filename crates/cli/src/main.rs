@@ -4,14 +4,16 @@
 
 mod args;
 mod check;
+mod database;
 mod deadlines;
+mod import;
 mod workdays;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::args::{Cli, Command};
+use crate::args::{Cli, Command, ImportCommand, LaCommand};
 
 /// Exit status for a usage error (bad flag, bad date, impossible value), as clap uses.
 const USAGE: u8 = 2;
@@ -25,6 +27,25 @@ fn main() -> ExitCode {
         Command::Deadlines(args) => deadlines::run(&args),
         Command::Workdays(args) => workdays::run(&args),
         Command::Check(args) => return check::run(&args),
+        Command::Migrate(db) => database::migrate(&db),
+        Command::Backup { to, db } => database::backup(&to, &db),
+        Command::Restore { from, force, db } => database::restore(&from, force, &db),
+        Command::La {
+            command: LaCommand::Add { code, name, db },
+        } => database::add_la(&code, &name, &db),
+        Command::Import {
+            command:
+                ImportCommand::Cases {
+                    file,
+                    la,
+                    errors,
+                    batch_size,
+                    db,
+                },
+        } => import::cases(&file, &la, errors.as_deref(), batch_size, &db),
+        Command::Import {
+            command: ImportCommand::Settings { file, db },
+        } => import::settings(&file, &db),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

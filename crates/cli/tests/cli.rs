@@ -266,3 +266,173 @@ fn check_refuses_invalid_identifiers_with_one_line_reason() {
         assert!(stdout.contains(reason), "{kind} {value}: {stdout}");
     }
 }
+
+/// A temporary SQLite database for one test, passed through the environment as an operator
+/// would.
+struct Db {
+    dir: tempfile::TempDir,
+}
+
+impl Db {
+    fn new() -> Db {
+        Db {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("waymark.db").display())
+    }
+
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = waymark()
+            .env("WAYMARK_DATABASE_URL", self.url())
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+
+    fn write(&self, name: &str, text: &str) -> String {
+        let path = self.path(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    }
+}
+
+const CASES_HEADER: &str = "external_reference,given_name,family_name,date_of_birth,upn,request_received,request_source,assessment_decision,assessment_decision_date,issue_decision,issue_decision_date,final_plan_issued,placement_urn,placement_type,sen_needs";
+
+fn cases_csv() -> String {
+    let good_upn = format!(
+        "{}801200100001",
+        waymark_domain::upn::upn_check_letter("801200100001").unwrap()
+    );
+    [
+        CASES_HEADER.to_string(),
+        format!("R-1,Ada,Moss,2015-04-01,{good_upn},2025-01-06,PAR,yes,2025-02-10,yes,2025-04-01,2025-05-20,100001,MS,ASD;SLCN"),
+        "R-2,Ben,Ray,2016-05-02,A80120010000X,2025-01-06,PAR,,,,,,,,".to_string(),
+        "R-3,Cal,Fox,2016-02-30,,2025-01-06,PAR,,,,,,,,".to_string(),
+        "R-4,Dee,Lowe,2017-01-01,,2025-03-03,EDU,yes,2025-04-01,yes,2025-05-01,2025-06-20,999999,MS,".to_string(),
+        "R-5,Eve,Hart,2014-07-07,,2026-02-02,HLT,no,2026-03-01,,,,,,".to_string(),
+        "R-1,Ada,Moss,2015-04-01,,2025-01-06,PAR,,,,,,,,".to_string(),
+    ]
+    .join("\n")
+}
+
+#[test]
+fn import_reports_refused_rows_and_a_rerun_duplicates_nothing() {
+    let db = Db::new();
+    assert_eq!(db.run(&["la", "add", "202", "Northby Council"]).0, 0);
+    let settings = db.write(
+        "settings.csv",
+        "urn,name,placement_type,phase,la_code\n100001,Hillside Primary,MS,Primary,202\n",
+    );
+    let (code, stdout, _) = db.run(&["import", "settings", &settings]);
+    assert_eq!((code, stdout.trim()), (0, "Imported 1 settings."));
+    let file = db.write("cases.csv", &cases_csv());
+    let (code, stdout, stderr) = db.run(&["import", "cases", &file, "--la", "202"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        stdout.trim(),
+        "Read 6 rows: 2 cases imported, 0 already here, 4 rows refused."
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    let errors = std::fs::read_to_string(format!("{file}.errors.csv")).unwrap();
+    let lines: Vec<_> = errors.lines().collect();
+    assert_eq!(lines[0], "row,external_reference,column,reason");
+    assert!(
+        lines[1].starts_with("3,R-2,upn,UPN A80120010000X has check letter A but should be Z"),
+        "{errors}"
+    );
+    assert!(lines[2].starts_with("4,R-3,date_of_birth,"), "{errors}");
+    assert!(
+        lines[3].starts_with("5,R-4,placement_urn,999999 is not a school"),
+        "{errors}"
+    );
+    assert!(
+        lines[4].starts_with("7,R-1,external_reference,repeats the reference of row 2"),
+        "{errors}"
+    );
+
+    // running it again imports nothing twice
+    let (_, stdout, _) = db.run(&["import", "cases", &file, "--la", "202"]);
+    assert_eq!(
+        stdout.trim(),
+        "Read 6 rows: 0 cases imported, 2 already here, 4 rows refused."
+    );
+}
+
+#[test]
+fn import_refuses_an_unknown_column_or_an_unset_la_in_one_line() {
+    let db = Db::new();
+    let typo = db.write("typo.csv", "external_reference,given_nmae\nR-1,Ada\n");
+    let (code, _, stderr) = db.run(&["import", "cases", &typo, "--la", "202"]);
+    assert_eq!(code, 1);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("'given_nmae'"), "{stderr}");
+    let file = db.write("cases.csv", &cases_csv());
+    let (code, _, stderr) = db.run(&["import", "cases", &file, "--la", "202"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("waymark la add 202"), "{stderr}");
+    let (code, _, stderr) = db.run(&["import", "cases", &file, "--la", "20"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("3 digits"), "{stderr}");
+}
+
+#[test]
+fn backup_restores_into_an_empty_database_and_refuses_a_full_one() {
+    let db = Db::new();
+    db.run(&["la", "add", "202", "Northby Council"]);
+    let file = db.write("cases.csv", &cases_csv());
+    db.run(&["import", "cases", &file, "--la", "202"]);
+    let backup = db.path("backup.db");
+    let backup = backup.to_str().unwrap();
+    let (code, _, stderr) = db.run(&["backup", "--to", backup]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = db.run(&["backup", "--to", backup]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("already exists"), "{stderr}");
+
+    let target = Db::new();
+    let (code, _, stderr) = target.run(&["restore", "--from", backup]);
+    assert_eq!(code, 0, "{stderr}");
+    let (code, _, stderr) = target.run(&["restore", "--from", backup]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--force"), "{stderr}");
+    // the restored database already has R-5 (R-1's school is not in its register)
+    let (_, stdout, _) = target.run(&["import", "cases", &file, "--la", "202"]);
+    assert!(
+        stdout.contains("0 cases imported, 1 already here"),
+        "{stdout}"
+    );
+    let (code, _, _) = target.run(&["restore", "--from", backup, "--force"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn migrate_reports_and_a_bad_database_url_is_one_line() {
+    let db = Db::new();
+    let (code, stdout, _) = db.run(&["migrate"]);
+    assert_eq!((code, stdout.trim()), (0, "The database is up to date."));
+    let (code, _, stderr) = waymark()
+        .args(["migrate", "--database", "mysql://x@y/z"])
+        .output()
+        .map(|o| {
+            (
+                o.status.code().unwrap(),
+                String::new(),
+                String::from_utf8(o.stderr).unwrap(),
+            )
+        })
+        .unwrap();
+    assert_eq!(code, 1);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

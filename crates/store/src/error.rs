@@ -44,7 +44,7 @@ pub enum StoreError {
     /// A case was written for a local authority that has not been registered.
     #[error(
         "local authority {la} is not set up in this database; add it first \
-         (it must be registered before cases can be created for it)"
+         with `waymark la add {la} NAME`"
     )]
     UnknownLa {
         /// The LA code.
