@@ -105,30 +105,41 @@ struct Refused {
     reason: String,
 }
 
-/// What the reading thread sends to the writer.
+/// What the reading and checking threads send to the writer.
 enum Batch {
+    /// Valid cases to write in one transaction.
     Cases(Vec<NewCase>),
-    Done { refused: Vec<Refused>, rows: u64 },
+    /// Rows refused.
+    Refused(Vec<Refused>),
+    /// The reader's count of data rows, sent once at the end.
+    Rows(u64),
 }
 
-/// Reads, checks and converts every row; sends batches of valid cases to the writer.
-fn read_cases(
+/// A chunk of raw rows, each with its row number as a spreadsheet shows it.
+type Chunk = Vec<(u64, csv::StringRecord)>;
+
+/// How many threads check rows: on 2 cores, two checkers keep the writer fed.
+const CHECKERS: usize = 2;
+
+/// Reads rows, refusing unreadable lines and repeated references, and hands chunks on.
+fn read_rows(
     mut reader: csv::Reader<BufReader<File>>,
-    actor: &Actor,
-    known_urns: &std::collections::HashSet<String>,
-    batch_size: usize,
+    chunk_size: usize,
     bar: &ProgressBar,
+    work: &std::sync::mpsc::SyncSender<Chunk>,
     send: &tokio::sync::mpsc::Sender<Batch>,
 ) -> anyhow::Result<()> {
-    let today = chrono::Local::now().date_naive();
-    let now = Utc::now();
+    let reference_column = reader
+        .headers()?
+        .iter()
+        .position(|h| h == "external_reference")
+        .context("the file has no external_reference column")?;
     let mut refused = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut batch = Vec::with_capacity(batch_size);
+    let mut chunk = Vec::with_capacity(chunk_size);
     let mut rows = 0;
-    let mut record = csv::StringRecord::new();
-    let headers = reader.headers()?.clone();
     loop {
+        let mut record = csv::StringRecord::new();
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
@@ -146,52 +157,88 @@ fn read_cases(
         }
         rows += 1;
         let row = rows + 1;
-        let parsed: Result<ImportRecord, _> = record.deserialize(Some(&headers));
-        let result = parsed
-            .map_err(|e| (String::new(), format!("the row cannot be read: {e}")))
-            .and_then(|r| {
-                if let Some(first) = seen.get(r.external_reference.trim()) {
-                    return Err((
-                        "external_reference".to_string(),
-                        format!("repeats the reference of row {first}"),
-                    ));
-                }
-                seen.insert(r.external_reference.trim().to_string(), row);
-                import_case(&r, actor, today, |urn| known_urns.contains(urn))
-                    .map_err(|e| (e.column.to_string(), e.reason))
-                    .and_then(|imported| {
-                        new_case(
-                            &imported.reference,
-                            &imported.events,
-                            &imported.case,
-                            &actor.user,
-                            now,
-                        )
-                        .map_err(|e| (String::new(), e.to_string()))
-                    })
-            });
-        match result {
-            Ok(case) => batch.push(case),
-            Err((column, reason)) => refused.push(Refused {
-                row,
-                reference: record.get(0).unwrap_or_default().to_string(),
-                column,
-                reason,
-            }),
+        let reference = record.get(reference_column).unwrap_or("").trim();
+        if !reference.is_empty() {
+            if let Some(first) = seen.get(reference) {
+                refused.push(Refused {
+                    row,
+                    reference: reference.to_string(),
+                    column: "external_reference".to_string(),
+                    reason: format!("repeats the reference of row {first}"),
+                });
+                continue;
+            }
+            seen.insert(reference.to_string(), row);
         }
-        if batch.len() >= batch_size {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
-            if send.blocking_send(Batch::Cases(full)).is_err() {
-                return Ok(()); // the writer stopped and reports why
+        chunk.push((row, record));
+        if chunk.len() >= chunk_size {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(chunk_size));
+            if work.send(full).is_err() {
+                return Ok(()); // the checkers stopped; the writer reports why
             }
             bar.set_position(reader.position().byte());
         }
     }
-    if !batch.is_empty() {
-        let _ = send.blocking_send(Batch::Cases(batch));
+    if !chunk.is_empty() {
+        let _ = work.send(chunk);
     }
-    let _ = send.blocking_send(Batch::Done { refused, rows });
+    let _ = send.blocking_send(Batch::Refused(refused));
+    let _ = send.blocking_send(Batch::Rows(rows));
     Ok(())
+}
+
+/// Checks rows through the domain and turns valid ones into the store's rows.
+fn check_rows(
+    chunks: &std::sync::Mutex<std::sync::mpsc::Receiver<Chunk>>,
+    headers: &csv::StringRecord,
+    actor: &Actor,
+    known_urns: &std::collections::HashSet<String>,
+    send: &tokio::sync::mpsc::Sender<Batch>,
+) {
+    let today = chrono::Local::now().date_naive();
+    let now = Utc::now();
+    loop {
+        let next = match chunks.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return,
+        };
+        let Ok(chunk) = next else { return };
+        let mut cases = Vec::with_capacity(chunk.len());
+        let mut refused = Vec::new();
+        for (row, record) in chunk {
+            let result = record
+                .deserialize::<ImportRecord>(Some(headers))
+                .map_err(|e| (String::new(), format!("the row cannot be read: {e}")))
+                .and_then(|r| {
+                    import_case(&r, actor, today, |urn| known_urns.contains(urn))
+                        .map_err(|e| (e.column.to_string(), e.reason))
+                })
+                .and_then(|imported| {
+                    new_case(
+                        &imported.reference,
+                        &imported.events,
+                        &imported.case,
+                        &actor.user,
+                        now,
+                    )
+                    .map_err(|e| (String::new(), e.to_string()))
+                });
+            match result {
+                Ok(case) => cases.push(case),
+                Err((column, reason)) => refused.push(Refused {
+                    row,
+                    reference: record.get(0).unwrap_or_default().to_string(),
+                    column,
+                    reason,
+                }),
+            }
+        }
+        if send.blocking_send(Batch::Refused(refused)).is_err()
+            || send.blocking_send(Batch::Cases(cases)).is_err()
+        {
+            return;
+        }
+    }
 }
 
 fn write_errors(path: &Path, refused: &[Refused]) -> anyhow::Result<()> {
@@ -231,30 +278,51 @@ pub fn cases(
         let store = open(db).await?;
         let known_urns = store.setting_urns().await?;
         let bar = progress(size);
-        let (send, mut receive) = tokio::sync::mpsc::channel(4);
+        let headers = reader.headers()?.clone();
+        let (send, mut receive) = tokio::sync::mpsc::channel(2 * CHECKERS + 2);
+        let (work, chunks) = std::sync::mpsc::sync_channel::<Chunk>(2 * CHECKERS);
+        let chunks = std::sync::Arc::new(std::sync::Mutex::new(chunks));
+        let known_urns = std::sync::Arc::new(known_urns);
+        let actor = std::sync::Arc::new(actor);
+        let checkers: Vec<_> = (0..CHECKERS)
+            .map(|_| {
+                let (chunks, send, headers) = (chunks.clone(), send.clone(), headers.clone());
+                let (actor, known_urns) = (actor.clone(), known_urns.clone());
+                std::thread::spawn(move || {
+                    check_rows(&chunks, &headers, &actor, &known_urns, &send)
+                })
+            })
+            .collect();
         let reading = {
             let bar = bar.clone();
-            std::thread::spawn(move || {
-                read_cases(reader, &actor, &known_urns, batch_size, &bar, &send)
-            })
+            std::thread::spawn(move || read_rows(reader, batch_size, &bar, &work, &send))
         };
         let mut total = BatchOutcome::default();
-        let mut summary = None;
+        let mut refused = Vec::new();
+        let mut rows = None;
         while let Some(batch) = receive.recv().await {
             match batch {
+                Batch::Cases(cases) if cases.is_empty() => {}
                 Batch::Cases(cases) => {
                     let done = store.create_cases_batch(cases).await?;
                     total.created += done.created;
                     total.already_present += done.already_present;
                 }
-                Batch::Done { refused, rows } => summary = Some((refused, rows)),
+                Batch::Refused(more) => refused.extend(more),
+                Batch::Rows(count) => rows = Some(count),
             }
         }
         reading
             .join()
             .map_err(|_| anyhow::anyhow!("the reading thread stopped unexpectedly"))??;
+        for checker in checkers {
+            checker
+                .join()
+                .map_err(|_| anyhow::anyhow!("a checking thread stopped unexpectedly"))?;
+        }
         bar.finish_and_clear();
-        let (refused, rows) = summary.context("the file was not read to the end")?;
+        let rows = rows.context("the file was not read to the end")?;
+        refused.sort_by_key(|r| r.row);
         Ok((total, refused, rows))
     })?;
     println!(

@@ -15,6 +15,11 @@ use clap::Parser;
 
 use crate::args::{Cli, Command, ImportCommand, LaCommand};
 
+/// mimalloc: imports and the server allocate many small JSON values from several threads,
+/// where glibc's allocator spent a fifth of the import's time (measured with perf).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit status for a usage error (bad flag, bad date, impossible value), as clap uses.
 const USAGE: u8 = 2;
 
