@@ -2,9 +2,13 @@
 
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
+use waymark_domain::actor::Role;
 
+use crate::audit::{AuditEntry, AuditReport, NewAuditEntry};
 use crate::error::{Result, StoreError};
+use crate::identity::{ApiToken, ApiTokenId, CaseAccess, NewUser, Session, User, UserId};
 use crate::model::{BatchOutcome, CaseSummary, NewCase, NewEvent, StoredCase, StoredEvent};
 use crate::postgres::{self, PgStore};
 use crate::sqlite::{self, SqliteStore};
@@ -152,6 +156,167 @@ impl Store for Backend {
 
     async fn setting_urns(&self) -> Result<std::collections::HashSet<String>> {
         delegate!(self, s => s.setting_urns())
+    }
+
+    async fn create_user(&self, user: NewUser) -> Result<User> {
+        delegate!(self, s => s.create_user(user))
+    }
+
+    async fn find_user(&self, id: UserId) -> Result<Option<User>> {
+        delegate!(self, s => s.find_user(id))
+    }
+
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
+        delegate!(self, s => s.find_user_by_email(email))
+    }
+
+    async fn list_users(&self, la: &LaCode) -> Result<Vec<User>> {
+        delegate!(self, s => s.list_users(la))
+    }
+
+    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<()> {
+        delegate!(self, s => s.set_password(id, password_hash))
+    }
+
+    async fn set_totp_secret(&self, id: UserId, secret: Option<&str>) -> Result<()> {
+        delegate!(self, s => s.set_totp_secret(id, secret))
+    }
+
+    async fn set_role(&self, id: UserId, role: Role) -> Result<()> {
+        delegate!(self, s => s.set_role(id, role))
+    }
+
+    async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<()> {
+        delegate!(self, s => s.set_disabled(id, disabled))
+    }
+
+    async fn record_failed_sign_in(
+        &self,
+        id: UserId,
+        now: DateTime<Utc>,
+        lock_after: i32,
+        lock_for: chrono::Duration,
+    ) -> Result<User> {
+        delegate!(self, s => s.record_failed_sign_in(id, now, lock_after, lock_for))
+    }
+
+    async fn clear_failed_sign_ins(&self, id: UserId) -> Result<()> {
+        delegate!(self, s => s.clear_failed_sign_ins(id))
+    }
+
+    async fn count_and_record_hit(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window: chrono::Duration,
+    ) -> Result<i64> {
+        delegate!(self, s => s.count_and_record_hit(key, now, window))
+    }
+
+    async fn prune_rate_limit_hits(&self, before: DateTime<Utc>) -> Result<u64> {
+        delegate!(self, s => s.prune_rate_limit_hits(before))
+    }
+
+    async fn create_session(&self, session: Session) -> Result<()> {
+        delegate!(self, s => s.create_session(session))
+    }
+
+    async fn find_session(&self, token_hash: &str) -> Result<Option<Session>> {
+        delegate!(self, s => s.find_session(token_hash))
+    }
+
+    async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<()> {
+        delegate!(self, s => s.touch_session(token_hash, now))
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        delegate!(self, s => s.delete_session(token_hash))
+    }
+
+    async fn delete_sessions_for_user(&self, id: UserId) -> Result<u64> {
+        delegate!(self, s => s.delete_sessions_for_user(id))
+    }
+
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64> {
+        delegate!(self, s => s.delete_expired_sessions(now))
+    }
+
+    async fn create_api_token(
+        &self,
+        user: UserId,
+        name: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ApiToken> {
+        delegate!(self, s => s.create_api_token(user, name, token_hash, now))
+    }
+
+    async fn find_api_token(&self, token_hash: &str) -> Result<Option<(ApiToken, User)>> {
+        delegate!(self, s => s.find_api_token(token_hash))
+    }
+
+    async fn touch_api_token(&self, id: ApiTokenId, now: DateTime<Utc>) -> Result<()> {
+        delegate!(self, s => s.touch_api_token(id, now))
+    }
+
+    async fn list_api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>> {
+        delegate!(self, s => s.list_api_tokens(user))
+    }
+
+    async fn revoke_api_token(
+        &self,
+        id: ApiTokenId,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        delegate!(self, s => s.revoke_api_token(id, user, now))
+    }
+
+    async fn grant_case_access(
+        &self,
+        user: UserId,
+        case: CaseId,
+        la: &LaCode,
+        relation: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        delegate!(self, s => s.grant_case_access(user, case, la, relation, now))
+    }
+
+    async fn close_case_access(
+        &self,
+        user: UserId,
+        case: CaseId,
+        relation: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        delegate!(self, s => s.close_case_access(user, case, relation, now))
+    }
+
+    async fn open_case_access(&self, user: UserId, case: CaseId) -> Result<Vec<CaseAccess>> {
+        delegate!(self, s => s.open_case_access(user, case))
+    }
+
+    async fn cases_for_user(&self, user: UserId) -> Result<Vec<CaseId>> {
+        delegate!(self, s => s.cases_for_user(user))
+    }
+
+    async fn append_audit(&self, entry: NewAuditEntry) -> Result<()> {
+        delegate!(self, s => s.append_audit(entry))
+    }
+
+    async fn verify_audit(&self) -> Result<AuditReport> {
+        delegate!(self, s => s.verify_audit())
+    }
+
+    async fn search_audit(
+        &self,
+        la: &LaCode,
+        case: Option<CaseId>,
+        user: Option<UserId>,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>> {
+        delegate!(self, s => s.search_audit(la, case, user, limit))
     }
 }
 

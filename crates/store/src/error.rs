@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use waymark_domain::{CaseId, LaCode};
 
+use crate::identity::{CaseAccess, UserId};
+
 /// Result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -49,6 +51,25 @@ pub enum StoreError {
     UnknownLa {
         /// The LA code.
         la: LaCode,
+    },
+
+    /// Another account already has this email address (compared case-insensitively). The
+    /// address is not repeated here, so the message can be logged.
+    #[error("an account with this email address already exists")]
+    DuplicateEmail,
+
+    /// No user has this id.
+    #[error("user {user} was not found")]
+    UserNotFound {
+        /// The id asked for.
+        user: UserId,
+    },
+
+    /// Case access was asked for with a relation Waymark does not know.
+    #[error("'{relation}' is not a relation to a case; use parent, advice or named")]
+    UnknownRelation {
+        /// The relation given.
+        relation: String,
     },
 
     /// An append carried no events; every change to a case must be recorded as an event.
@@ -171,4 +192,24 @@ pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
 /// Whether a database error is a foreign-key violation.
 pub(crate) fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_foreign_key_violation())
+}
+
+/// `Ok` if an update of one user's row changed it, else [`StoreError::UserNotFound`].
+pub(crate) fn user_updated(user: UserId, rows_affected: u64) -> Result<()> {
+    if rows_affected == 0 {
+        Err(StoreError::UserNotFound { user })
+    } else {
+        Ok(())
+    }
+}
+
+/// `Ok` if `relation` is one of [`CaseAccess::RELATIONS`].
+pub(crate) fn check_relation(relation: &str) -> Result<()> {
+    if CaseAccess::RELATIONS.contains(&relation) {
+        Ok(())
+    } else {
+        Err(StoreError::UnknownRelation {
+            relation: relation.to_string(),
+        })
+    }
 }

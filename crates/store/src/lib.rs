@@ -16,16 +16,20 @@
 use std::future::Future;
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
+use waymark_domain::actor::Role;
 
 pub use waymark_domain as domain;
 pub use waymark_domain::{CaseId, LaCode};
 
+mod audit;
 mod backend;
 mod batch;
 pub mod cases;
 mod error;
 mod files;
+mod identity;
 mod migrations;
 mod model;
 mod pg_tools;
@@ -36,8 +40,13 @@ mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use audit::{AuditEntry, AuditReport, BrokenRow, NewAuditEntry};
 pub use backend::{Backend, connect, restore};
 pub use error::{Result, StoreError};
+pub use identity::{
+    ApiToken, ApiTokenId, CaseAccess, NewUser, ROLES, Session, User, UserId, role_from_name,
+    role_name,
+};
 pub use model::{BatchOutcome, CaseSummary, NewCase, NewEvent, StoredCase, StoredEvent};
 pub use postgres::PgStore;
 pub use settings::Setting;
@@ -140,6 +149,205 @@ pub trait Store: Clone + Send + Sync + 'static {
     fn setting_urns(
         &self,
     ) -> impl Future<Output = Result<std::collections::HashSet<String>>> + Send;
+
+    // Accounts.
+
+    /// Creates a user account; the email is stored trimmed and lower-cased.
+    ///
+    /// Refused with [`StoreError::DuplicateEmail`] if another account has the address (in any
+    /// case), and [`StoreError::UnknownLa`] if the LA is not registered.
+    fn create_user(&self, user: NewUser) -> impl Future<Output = Result<User>> + Send;
+
+    /// The user with this id, if there is one.
+    fn find_user(&self, id: UserId) -> impl Future<Output = Result<Option<User>>> + Send;
+
+    /// The user with this email address, compared case-insensitively, if there is one.
+    fn find_user_by_email(&self, email: &str) -> impl Future<Output = Result<Option<User>>> + Send;
+
+    /// An LA's users, in the order they were created.
+    fn list_users(&self, la: &LaCode) -> impl Future<Output = Result<Vec<User>>> + Send;
+
+    /// Replaces a user's password hash (an Argon2id PHC string).
+    /// [`StoreError::UserNotFound`] if there is no such user.
+    fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Sets up (`Some`) or removes (`None`) a user's TOTP second factor.
+    fn set_totp_secret(
+        &self,
+        id: UserId,
+        secret: Option<&str>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Changes a user's role.
+    fn set_role(&self, id: UserId, role: Role) -> impl Future<Output = Result<()>> + Send;
+
+    /// Disables or re-enables an account. Disabling also deletes the user's sessions (signs
+    /// them out everywhere), in the same transaction; a disabled user's API tokens stop working.
+    fn set_disabled(&self, id: UserId, disabled: bool) -> impl Future<Output = Result<()>> + Send;
+
+    /// Counts a failed sign-in and returns the user as it now is. In one statement, so
+    /// concurrent failures all count: when the count reaches `lock_after` (and at every failure
+    /// after that, until [`Store::clear_failed_sign_ins`]), sign-in is locked until
+    /// `now + lock_for`.
+    fn record_failed_sign_in(
+        &self,
+        id: UserId,
+        now: DateTime<Utc>,
+        lock_after: i32,
+        lock_for: chrono::Duration,
+    ) -> impl Future<Output = Result<User>> + Send;
+
+    /// Resets the failed sign-in count and any lock (after a successful sign-in, or an admin
+    /// unlocking the account).
+    fn clear_failed_sign_ins(&self, id: UserId) -> impl Future<Output = Result<()>> + Send;
+
+    // Rate limiting, shared by every instance on the database.
+
+    /// Records a hit on `key` (e.g. `"signin:ip:192.0.2.1"`, `"signin:user:7"`) at `now` and
+    /// returns how many hits the key has had in the `window` up to `now`, this one included.
+    /// Hits on the key older than the window are deleted. Concurrent hits on one key are
+    /// serialised, so each sees a different count.
+    fn count_and_record_hit(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window: chrono::Duration,
+    ) -> impl Future<Output = Result<i64>> + Send;
+
+    /// Deletes every key's hits from before `before` (housekeeping for keys that are never hit
+    /// again); returns how many were deleted.
+    fn prune_rate_limit_hits(
+        &self,
+        before: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64>> + Send;
+
+    // Sessions (only a SHA-256 hash of each token is stored).
+
+    /// Stores a new session. [`StoreError::UserNotFound`] if the user does not exist.
+    fn create_session(&self, session: Session) -> impl Future<Output = Result<()>> + Send;
+
+    /// The session with this token hash, if there is one. Expired sessions are returned too
+    /// until [`Store::delete_expired_sessions`] removes them: the caller checks `expires_at`
+    /// and the idle timeout against `last_seen_at`.
+    fn find_session(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<Option<Session>>> + Send;
+
+    /// Records activity on a session (for the idle timeout).
+    fn touch_session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Deletes one session (sign out). Deleting a session that is not there is not an error.
+    fn delete_session(&self, token_hash: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Deletes every session of a user ("sign out everywhere"); returns how many there were.
+    fn delete_sessions_for_user(&self, id: UserId) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Deletes sessions whose absolute timeout is at or before `now`; returns how many.
+    fn delete_expired_sessions(
+        &self,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64>> + Send;
+
+    // API tokens (personal access tokens; only a SHA-256 hash of each is stored).
+
+    /// Stores a new API token for a user. [`StoreError::UserNotFound`] if there is no such user.
+    fn create_api_token(
+        &self,
+        user: UserId,
+        name: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<ApiToken>> + Send;
+
+    /// The token with this hash and its user, if the token is not revoked and the user not
+    /// disabled.
+    fn find_api_token(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<Option<(ApiToken, User)>>> + Send;
+
+    /// Records that a token was used.
+    fn touch_api_token(
+        &self,
+        id: ApiTokenId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// A user's tokens, revoked ones included, oldest first.
+    fn list_api_tokens(&self, user: UserId) -> impl Future<Output = Result<Vec<ApiToken>>> + Send;
+
+    /// Revokes one of a user's tokens; `false` if the user has no such unrevoked token (a
+    /// token of another user is never revoked).
+    fn revoke_api_token(
+        &self,
+        id: ApiTokenId,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    // Relationship access: why a professional or parent may see a case.
+
+    /// Opens access to a case for a user, for a relation ([`CaseAccess::PARENT`],
+    /// [`CaseAccess::ADVICE`], [`CaseAccess::NAMED`]). Granting a relation that is already
+    /// open does nothing. [`StoreError::NotFound`] if the LA has no such case,
+    /// [`StoreError::UserNotFound`], [`StoreError::UnknownRelation`].
+    fn grant_case_access(
+        &self,
+        user: UserId,
+        case: CaseId,
+        la: &LaCode,
+        relation: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Closes a user's open access to a case for one relation (the advice was given, the
+    /// school is no longer named); `false` if it was not open. The row is kept as history.
+    fn close_case_access(
+        &self,
+        user: UserId,
+        case: CaseId,
+        relation: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// A user's open access to one case, one entry per open relation (empty: no access).
+    fn open_case_access(
+        &self,
+        user: UserId,
+        case: CaseId,
+    ) -> impl Future<Output = Result<Vec<CaseAccess>>> + Send;
+
+    /// The cases a user has any open access to, in id order.
+    fn cases_for_user(&self, user: UserId) -> impl Future<Output = Result<Vec<CaseId>>> + Send;
+
+    // The audit trail.
+
+    /// Appends an entry to the hash-chained audit trail, in one transaction serialised across
+    /// writers and instances, updating the recorded end of the trail with it.
+    fn append_audit(&self, entry: NewAuditEntry) -> impl Future<Output = Result<()>> + Send;
+
+    /// Walks the whole audit trail in order (a page at a time, in one snapshot) and reports
+    /// the first row that was changed, removed, inserted or reordered, if any.
+    fn verify_audit(&self) -> impl Future<Output = Result<AuditReport>> + Send;
+
+    /// An LA's audit entries, newest first, optionally only those about one case ("who looked
+    /// at this case") and/or by one user; at most `limit`.
+    fn search_audit(
+        &self,
+        la: &LaCode,
+        case: Option<CaseId>,
+        user: Option<UserId>,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
 }
 
 /// Converts a count of events to a version number.

@@ -35,6 +35,16 @@ const SQLITE: &[Embedded] = &[
         description: "settings",
         sql: include_str!("../migrations/sqlite/0002_settings.sql"),
     },
+    Embedded {
+        version: 3,
+        description: "identity",
+        sql: include_str!("../migrations/sqlite/0003_identity.sql"),
+    },
+    Embedded {
+        version: 4,
+        description: "audit",
+        sql: include_str!("../migrations/sqlite/0004_audit.sql"),
+    },
 ];
 
 /// `crates/store/migrations/postgres/`, in order.
@@ -48,6 +58,16 @@ const POSTGRES: &[Embedded] = &[
         version: 2,
         description: "settings",
         sql: include_str!("../migrations/postgres/0002_settings.sql"),
+    },
+    Embedded {
+        version: 3,
+        description: "identity",
+        sql: include_str!("../migrations/postgres/0003_identity.sql"),
+    },
+    Embedded {
+        version: 4,
+        description: "audit",
+        sql: include_str!("../migrations/postgres/0004_audit.sql"),
     },
 ];
 

@@ -60,8 +60,36 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// A write transaction (READ COMMITTED; rows are locked as they are written).
+    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// A write transaction holding the advisory lock `lock` until it ends, so that writers
+    /// holding the same lock, in this or any other instance, run one at a time.
+    async fn begin_serialised(&self, lock: i64) -> Result<Transaction<'static, Postgres>> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(lock)
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+
+    /// A read-only transaction in which every query sees one snapshot.
+    async fn begin_snapshot(&self) -> Result<Transaction<'static, Postgres>> {
+        Ok(self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await?)
+    }
+}
+
 impl Store for PgStore {
     crate::settings::settings_methods!(sqlx::Postgres);
+    crate::identity::identity_methods!(sqlx::Postgres);
+    crate::audit::audit_methods!(sqlx::Postgres);
 
     async fn migrate(&self) -> Result<()> {
         migrations::postgres().await?.run(&self.pool).await?;

@@ -71,8 +71,28 @@ fn with_settings(options: SqliteConnectOptions) -> SqliteConnectOptions {
         .busy_timeout(BUSY_TIMEOUT)
 }
 
+impl SqliteStore {
+    /// A write transaction holding the write lock from the start.
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin_with(BEGIN_WRITE).await?)
+    }
+
+    /// A write transaction that no other writer runs beside: SQLite has one write lock per
+    /// file, taken up front, so `lock` (which serialises PostgreSQL writers) is not needed.
+    async fn begin_serialised(&self, _lock: i64) -> Result<Transaction<'static, Sqlite>> {
+        self.begin_write().await
+    }
+
+    /// A read transaction: in WAL mode, its first read fixes the snapshot it sees.
+    async fn begin_snapshot(&self) -> Result<Transaction<'static, Sqlite>> {
+        Ok(self.pool.begin().await?)
+    }
+}
+
 impl Store for SqliteStore {
     crate::settings::settings_methods!(sqlx::Sqlite);
+    crate::identity::identity_methods!(sqlx::Sqlite);
+    crate::audit::audit_methods!(sqlx::Sqlite);
 
     async fn migrate(&self) -> Result<()> {
         migrations::sqlite().await?.run(&self.pool).await?;

@@ -744,6 +744,7 @@ on_both_backends!(
 );
 
 mod engine;
+mod identity;
 
 /// SQLite only: a restore must not replace the file under a running server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
