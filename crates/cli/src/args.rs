@@ -60,6 +60,62 @@ pub enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Manage user accounts (admins manage them in the web pages once the first exists).
+    User {
+        /// What to do.
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Check the audit trail.
+    Audit {
+        /// What to do.
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+/// `waymark user`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user account with a one-time password (printed once), e.g. the first admin.
+    Add(AddUserArgs),
+}
+
+/// `waymark user add`.
+#[derive(Debug, Args)]
+pub struct AddUserArgs {
+    /// Their email address (they sign in with it; compared ignoring case).
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+    /// Their name, as colleagues will see it.
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+    /// caseworker, manager, admin, professional, parent, viewer or scrutiny.
+    #[arg(long, value_name = "ROLE")]
+    pub role: String,
+    /// The 3-digit code of their local authority (added first with `waymark la add`).
+    #[arg(long, value_name = "CODE")]
+    pub la: String,
+    /// For professionals, who they work for ("URN 100001", "Riverside NHS Trust").
+    #[arg(long, value_name = "NAME")]
+    pub organisation: Option<String>,
+    /// Read the password from the first line of standard input instead of generating one.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Which database.
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+}
+
+/// `waymark audit`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash-chained audit trail and report the first broken row (exit status 1).
+    Verify {
+        /// Which database.
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
 }
 
 /// Which database to use.

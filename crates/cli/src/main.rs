@@ -3,17 +3,19 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod audit;
 mod check;
 mod database;
 mod deadlines;
 mod import;
+mod user;
 mod workdays;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::args::{Cli, Command, ImportCommand, LaCommand};
+use crate::args::{AuditCommand, Cli, Command, ImportCommand, LaCommand, UserCommand};
 
 /// mimalloc: imports and the server allocate many small JSON values from several threads,
 /// where glibc's allocator spent a fifth of the import's time (measured with perf).
@@ -51,6 +53,12 @@ fn main() -> ExitCode {
         Command::Import {
             command: ImportCommand::Settings { file, db },
         } => import::settings(&file, &db),
+        Command::User {
+            command: UserCommand::Add(args),
+        } => user::add(&args),
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => return audit::verify(&db),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -436,3 +436,207 @@ fn migrate_reports_and_a_bad_database_url_is_one_line() {
     assert_eq!(code, 1);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+/// Runs SQL on the test database with the `sqlite3` program, as someone with access to the
+/// file could, bypassing Waymark.
+fn sqlite3(db: &Db, sql: &str) {
+    let out = std::process::Command::new("sqlite3")
+        .arg(db.path("waymark.db"))
+        .arg(sql)
+        .output()
+        .unwrap_or_else(|e| panic!("could not run sqlite3 ({e}); scripts/test installs it"));
+    assert!(
+        out.status.success(),
+        "sqlite3 failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn add_user(db: &Db, email: &str, role: &str) -> (i32, String, String) {
+    db.run(&[
+        "user",
+        "add",
+        "--email",
+        email,
+        "--name",
+        "Ada Lovelace",
+        "--role",
+        role,
+        "--la",
+        "202",
+    ])
+}
+
+#[test]
+fn user_add_prints_a_one_time_password_and_refuses_a_duplicate_email_in_one_line() {
+    let db = Db::new();
+    assert_eq!(db.run(&["la", "add", "202", "Camden"]).0, 0);
+    let (code, stdout, stderr) = add_user(&db, "Ada@Camden.gov.uk", "admin");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with("Added user 1 (ada@camden.gov.uk) as admin in local authority 202."),
+        "{stdout}"
+    );
+    let password = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("Password: "))
+        .unwrap();
+    assert_eq!(password.len(), 23, "{password}");
+
+    let (code, stdout, stderr) = add_user(&db, "ADA@camden.gov.uk", "caseworker");
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("already exists"), "{stderr}");
+}
+
+#[test]
+fn user_add_refuses_a_bad_role_la_code_or_email_and_an_la_not_set_up_in_one_line() {
+    let db = Db::new();
+    assert_eq!(db.run(&["la", "add", "202", "Camden"]).0, 0);
+    let user = |email: &str, role: &str, la: &str| {
+        db.run(&[
+            "user", "add", "--email", email, "--name", "Ada", "--role", role, "--la", la,
+        ])
+    };
+    for ((code, stdout, stderr), expected) in [
+        (
+            user("a@x.org", "superuser", "202"),
+            "'superuser' is not a role; use one of caseworker, manager, admin",
+        ),
+        (
+            user("a@x.org", "admin", "20"),
+            "a local authority code is 3 digits",
+        ),
+        (
+            user("a@x.org", "admin", "203"),
+            "local authority 203 is not set up",
+        ),
+        (
+            user("not-an-email", "admin", "202"),
+            "is not an email address",
+        ),
+    ] {
+        assert_eq!(code, 1, "{stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+    }
+}
+
+#[test]
+fn user_add_with_password_stdin_stores_an_argon2id_hash_and_prints_no_password() {
+    let db = Db::new();
+    assert_eq!(db.run(&["la", "add", "202", "Camden"]).0, 0);
+    let out = waymark()
+        .env("WAYMARK_DATABASE_URL", db.url())
+        .args([
+            "user",
+            "add",
+            "--email",
+            "ep@riverside.nhs.uk",
+            "--name",
+            "Sam",
+            "--role",
+            "professional",
+            "--la",
+            "202",
+            "--organisation",
+            "Riverside NHS Trust",
+            "--password-stdin",
+        ])
+        .write_stdin("three random words here\n")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!stdout.contains("three random"), "{stdout}");
+    assert!(!stdout.contains("Password"), "{stdout}");
+    let dump = std::process::Command::new("sqlite3")
+        .arg(db.path("waymark.db"))
+        .arg("SELECT role, organisation, password_hash FROM users")
+        .output()
+        .unwrap();
+    let row = String::from_utf8(dump.stdout).unwrap();
+    assert!(
+        row.starts_with("professional|Riverside NHS Trust|$argon2id$v=19$"),
+        "{row}"
+    );
+    assert!(!row.contains("three random"), "{row}");
+
+    let short = waymark()
+        .env("WAYMARK_DATABASE_URL", db.url())
+        .args([
+            "user",
+            "add",
+            "--email",
+            "b@x.org",
+            "--name",
+            "B",
+            "--role",
+            "viewer",
+            "--la",
+            "202",
+            "--password-stdin",
+        ])
+        .write_stdin("short\n")
+        .output()
+        .unwrap();
+    assert_eq!(short.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 12 characters"));
+}
+
+#[test]
+fn audit_verify_on_an_empty_database_reports_an_intact_trail() {
+    let db = Db::new();
+    let (code, stdout, stderr) = db.run(&["audit", "verify"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "audit trail intact: 0 rows\n");
+}
+
+#[test]
+fn audit_verify_reports_the_first_tampered_row_and_exits_1() {
+    let db = Db::new();
+    assert_eq!(db.run(&["la", "add", "202", "Camden"]).0, 0);
+    for email in ["a@camden.gov.uk", "b@camden.gov.uk", "c@camden.gov.uk"] {
+        assert_eq!(add_user(&db, email, "caseworker").0, 0);
+    }
+    let (code, stdout, _) = db.run(&["audit", "verify"]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout, "audit trail intact: 3 rows\n");
+
+    // The trigger refuses the edit until it is dropped; the chain still catches it.
+    sqlite3(
+        &db,
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET record_id = '1' WHERE seq = 2;",
+    );
+    let (code, stdout, stderr) = db.run(&["audit", "verify"]);
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("audit trail broken at row 2: "),
+        "{stderr}"
+    );
+
+    // Removing the last row instead is caught too.
+    let other = Db::new();
+    assert_eq!(other.run(&["la", "add", "202", "Camden"]).0, 0);
+    assert_eq!(add_user(&other, "a@camden.gov.uk", "admin").0, 0);
+    assert_eq!(add_user(&other, "b@camden.gov.uk", "admin").0, 0);
+    sqlite3(
+        &other,
+        "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 2;",
+    );
+    let (code, _, stderr) = other.run(&["audit", "verify"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        "audit trail broken at row 2: it is missing: the trail should end at row 2 but ends at \
+         row 1\n"
+    );
+}

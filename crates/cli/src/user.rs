@@ -1,0 +1,211 @@
+//! `waymark user add`: creates an account from the command line (the first administrator; after
+//! that, admins manage accounts in the web pages).
+//!
+//! Passwords are hashed here with Argon2id (the `argon2` crate's defaults: 19 MiB, 2 passes,
+//! 1 lane, a random salt) into a PHC string, which the web sign-in verifies with the same crate.
+
+use std::io::BufRead;
+
+use anyhow::Context;
+use argon2::Argon2;
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHasher, SaltString};
+use chrono::Utc;
+use waymark_domain::LaCode;
+use waymark_store::{NewAuditEntry, NewUser, ROLES, Store, role_from_name, role_name};
+
+use crate::args::AddUserArgs;
+use crate::database::{block_on, open};
+
+/// The shortest password accepted on standard input (a generated one is 23 characters).
+const MIN_PASSWORD_CHARS: usize = 12;
+
+/// `waymark user add --email E --name N --role ROLE --la CODE [--organisation O]
+/// [--password-stdin]`.
+pub fn add(args: &AddUserArgs) -> anyhow::Result<()> {
+    let email = args.email.trim();
+    anyhow::ensure!(
+        looks_like_email(email),
+        "'{email}' is not an email address (it should look like name@example.gov.uk)"
+    );
+    let name = args.name.trim();
+    anyhow::ensure!(!name.is_empty(), "give the user's name with --name");
+    let role = role_from_name(&args.role.trim().to_lowercase()).with_context(|| {
+        let roles: Vec<&str> = ROLES.into_iter().map(role_name).collect();
+        format!(
+            "'{}' is not a role; use one of {}",
+            args.role,
+            roles.join(", ")
+        )
+    })?;
+    let la = LaCode::parse(&args.la)?;
+    let organisation = args
+        .organisation
+        .as_deref()
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(str::to_string);
+    let (password, generated) = if args.password_stdin {
+        (read_password(std::io::stdin().lock())?, false)
+    } else {
+        (generate_password(), true)
+    };
+    let password_hash = hash_password(&password)?;
+
+    let user = block_on(async {
+        let store = open(&args.db).await?;
+        let user = store
+            .create_user(NewUser {
+                email: email.to_string(),
+                name: name.to_string(),
+                role,
+                la: la.clone(),
+                organisation,
+                password_hash: Some(password_hash),
+            })
+            .await?;
+        store
+            .append_audit(NewAuditEntry {
+                at: Utc::now(),
+                user_id: None,
+                la: Some(la),
+                action: "create_user".to_string(),
+                record_type: "user".to_string(),
+                record_id: Some(user.id.to_string()),
+                case_id: None,
+                ip: None,
+            })
+            .await?;
+        Ok(user)
+    })?;
+    println!(
+        "Added user {} ({}) as {} in local authority {}.",
+        user.id,
+        user.email,
+        role_name(user.role),
+        user.la
+    );
+    if generated {
+        println!(
+            "Password: {password}\nIt is shown only this once: give it to them securely and ask \
+             them to change it when they first sign in."
+        );
+    }
+    Ok(())
+}
+
+/// One `@` with something either side, and no spaces: enough to catch a flag given the wrong
+/// value; whether the address works is proved by using it.
+fn looks_like_email(text: &str) -> bool {
+    match text.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !text.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+/// The first line of `input`, without its line ending, if it is long enough.
+fn read_password(mut input: impl BufRead) -> anyhow::Result<String> {
+    let mut line = String::new();
+    input
+        .read_line(&mut line)
+        .context("could not read the password from standard input")?;
+    let password = line.trim_end_matches(['\r', '\n']);
+    anyhow::ensure!(
+        password.chars().count() >= MIN_PASSWORD_CHARS,
+        "the password on standard input must be at least {MIN_PASSWORD_CHARS} characters"
+    );
+    Ok(password.to_string())
+}
+
+/// 20 random characters from 32 that are hard to confuse (no 0/o, 1/l), in groups of five:
+/// 100 bits, e.g. `k7cfa-9dz2m-qxw4h-tr8ne`.
+fn generate_password() -> String {
+    const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 20];
+    OsRng.fill_bytes(&mut bytes);
+    let mut password = String::with_capacity(23);
+    for (i, byte) in bytes.iter().enumerate() {
+        if i > 0 && i % 5 == 0 {
+            password.push('-');
+        }
+        // 32 divides 256, so every character is equally likely.
+        password.push(char::from(ALPHABET[usize::from(byte % 32)]));
+    }
+    password
+}
+
+/// An Argon2id PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) for a password.
+fn hash_password(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| anyhow::anyhow!("could not hash the password: {e}"))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+
+    use super::*;
+
+    #[test]
+    fn generated_passwords_are_long_grouped_and_different() {
+        let first = generate_password();
+        assert_eq!(first.len(), 23, "{first}");
+        assert_eq!(first.split('-').count(), 4, "{first}");
+        assert_ne!(first, generate_password());
+    }
+
+    #[test]
+    fn a_hash_is_argon2id_and_verifies_only_its_password() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$"), "{hash}");
+        let parsed = PasswordHash::new(&hash).unwrap();
+        let argon2 = Argon2::default();
+        assert!(
+            argon2
+                .verify_password(b"correct horse battery", &parsed)
+                .is_ok()
+        );
+        assert!(
+            argon2
+                .verify_password(b"correct horse batter", &parsed)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn the_password_is_the_first_line_without_its_ending() {
+        let read = read_password("a long enough secret\r\nsecond line\n".as_bytes()).unwrap();
+        assert_eq!(read, "a long enough secret");
+        assert!(read_password("short\n".as_bytes()).is_err());
+        assert!(read_password("".as_bytes()).is_err());
+    }
+
+    #[test]
+    fn only_plausible_email_addresses_are_accepted() {
+        for good in ["ada@camden.gov.uk", "a.b+send@example.org"] {
+            assert!(looks_like_email(good), "{good}");
+        }
+        for bad in [
+            "",
+            "ada",
+            "@camden.gov.uk",
+            "ada@",
+            "ada@localhost",
+            "a da@x.org",
+            "a@b@c.org",
+        ] {
+            assert!(!looks_like_email(bad), "{bad}");
+        }
+    }
+}
