@@ -54,6 +54,8 @@ pub enum Command {
         #[command(subcommand)]
         command: LaCommand,
     },
+    /// Create a fresh demo database with a synthetic local authority.
+    Demo(DemoArgs),
     /// Import cases or the register of settings from CSV files (see docs/import.md).
     Import {
         /// What to import.
@@ -129,6 +131,37 @@ pub struct DatabaseArgs {
         default_value = "sqlite://waymark.db"
     )]
     pub database: String,
+}
+
+/// `waymark demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The seed: the same seed gives the same data.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub seed: u64,
+    /// One local authority, or all 153 at realistic sizes.
+    #[arg(long, value_enum, default_value = "la")]
+    pub scale: DemoScale,
+    /// Which database (an existing SQLite demo file is replaced).
+    #[command(flatten)]
+    pub db: DemoDatabaseArgs,
+}
+
+/// The demo's database: its own default file, so it never touches a real one by accident.
+#[derive(Debug, Args, Clone)]
+pub struct DemoDatabaseArgs {
+    /// `sqlite://PATH` or `postgres://...`.
+    #[arg(long, value_name = "URL", default_value = "sqlite://waymark-demo.db")]
+    pub database: String,
+}
+
+/// How much demo data to make.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DemoScale {
+    /// One county-sized authority.
+    La,
+    /// 153 authorities, as in England.
+    National,
 }
 
 /// `waymark la`.

@@ -20,7 +20,12 @@ pub fn block_on<T>(task: impl Future<Output = anyhow::Result<T>>) -> anyhow::Res
 
 /// Connects and brings the schema up to date.
 pub async fn open(db: &DatabaseArgs) -> anyhow::Result<Backend> {
-    let store = waymark_store::connect(&db.database).await?;
+    open_url(&db.database).await
+}
+
+/// Connects to a database URL and brings the schema up to date.
+pub async fn open_url(url: &str) -> anyhow::Result<Backend> {
+    let store = waymark_store::connect(url).await?;
     store.migrate().await?;
     Ok(store)
 }

@@ -7,6 +7,8 @@ mod audit;
 mod check;
 mod database;
 mod deadlines;
+mod demo;
+mod demo_data;
 mod import;
 mod user;
 mod workdays;
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
         Command::La {
             command: LaCommand::Add { code, name, db },
         } => database::add_la(&code, &name, &db),
+        Command::Demo(args) => demo::run(&args),
         Command::Import {
             command:
                 ImportCommand::Cases {
