@@ -1,0 +1,391 @@
+//! Page templates (minijinja, compiled into the binary) and the per-request parts of the
+//! layout: the navigation ([`Nav`]).
+//!
+//! Every page extends `layout.html`, which follows the GOV.UK Frontend v6 page template:
+//! skip link; a header with the LA's name (generic header: the GOV.UK crown is only for
+//! GOV.UK), service navigation with the service name and [`Nav`] items, and the phase banner;
+//! `main#main-content`; a footer. Output is HTML-escaped in every `.html` template, so text
+//! from users is inert unless a template marks it `|safe` (never do that for user text).
+//!
+//! Globals every template can use: `service_name`, `la_name`, and `asset_url(name)`
+//! (see [`crate::assets::url`]). `macros.html` holds the form helpers: `error_summary(errors)`
+//! and `field_error(errors, field)`, which read a [`crate::FieldErrors`].
+
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::Html;
+use minijinja::value::Serde;
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, Output, State, Value, context};
+use serde::Serialize;
+use waymark_store::Store;
+
+use crate::error::AppError;
+use crate::{AppState, Config, assets};
+
+/// The service's name, in the header and page titles.
+pub const SERVICE_NAME: &str = "Waymark";
+
+/// Where the source code of this version is published (the footer links to it).
+pub const SOURCE_URL: &str = env!("CARGO_PKG_REPOSITORY");
+
+/// Each template's name and source, compiled in. A new template is one more line here.
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/", $name)))),*]
+    };
+}
+
+const TEMPLATES: &[(&str, &str)] = templates![
+    "layout.html",
+    "macros.html",
+    "start.html",
+    "cookies.html",
+    "accessibility.html",
+    "errors/not_found.html",
+    "errors/server_error.html",
+    "errors/conflict.html",
+    "errors/validation.html",
+];
+
+/// The compiled templates, shared by every request.
+#[derive(Clone, Debug)]
+pub struct Templates {
+    env: Arc<Environment<'static>>,
+}
+
+impl Templates {
+    /// Compiles every template, with the service name, the LA's name and `asset_url` as
+    /// globals.
+    ///
+    /// # Errors
+    /// If a template does not parse (a bug: the tests render every template).
+    pub fn new(config: &Config) -> Result<Templates, Error> {
+        let mut env = Environment::new();
+        // Autoescape for `.html` is minijinja's default. Printing or iterating an undefined
+        // value is an error (it hides typos in variable names); `{% if x %}` may still test
+        // for an optional one.
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
+        env.set_formatter(html_formatter);
+        env.add_global("service_name", SERVICE_NAME);
+        env.add_global("la_name", config.la_name.clone());
+        // AGPL section 13: users of a network service are offered its source.
+        env.add_global("source_url", SOURCE_URL);
+        env.add_function("asset_url", asset_url);
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)?;
+        }
+        Ok(Templates { env: Arc::new(env) })
+    }
+
+    /// Renders a page: `context` plus the navigation. A template error is a bug; it is
+    /// logged (the template's name and the kind of error, not the data) and shown as the 500
+    /// page.
+    ///
+    /// # Errors
+    /// [`AppError::Internal`] if the template fails to render.
+    pub fn render(
+        &self,
+        name: &str,
+        nav: &Nav,
+        context: impl Serialize,
+    ) -> Result<Html<String>, AppError> {
+        let ctx = context! { nav => Serde(nav), ..Value::from(Serde(context)) };
+        self.env
+            .get_template(name)
+            .and_then(|template| template.render(ctx))
+            .map(Html)
+            .map_err(|err| {
+                tracing::error!(template = name, kind = ?err.kind(), "template failed to render");
+                AppError::Internal("template")
+            })
+    }
+
+    /// The underlying environment, for tests that render a template directly.
+    pub fn environment(&self) -> &Environment<'static> {
+        &self.env
+    }
+}
+
+/// minijinja's HTML escaping, except that `/` is left alone: escaping it protects nothing
+/// in HTML text or quoted attributes, and `href="&#x2f;cases"` makes pages hard to read and
+/// test. `& < > " '` are escaped, so user text cannot open a tag or leave an attribute.
+fn html_formatter(out: &mut Output, state: &mut State, value: &Value) -> Result<(), Error> {
+    if *state.auto_escape() == AutoEscape::Html
+        && !value.is_safe()
+        && let Some(text) = value.as_str()
+    {
+        let mut rest = text;
+        while let Some(i) = rest.find(['&', '<', '>', '"', '\'']) {
+            out.write_str(&rest[..i])?;
+            out.write_str(match rest.as_bytes()[i] {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                b'"' => "&quot;",
+                _ => "&#x27;",
+            })?;
+            rest = &rest[i + 1..];
+        }
+        return out.write_str(rest).map_err(Error::from);
+    }
+    minijinja::escape_formatter(out, state, value)
+}
+
+/// `asset_url("waymark.css")` → `/assets/waymark-1a2b3c4d.css`.
+fn asset_url(name: &str) -> Result<String, Error> {
+    assets::url(name).map(str::to_string).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("no asset named {name:?}"),
+        )
+    })
+}
+
+/// One link in the service navigation.
+#[derive(Debug, Clone, Serialize)]
+pub struct NavItem {
+    /// The link text.
+    pub text: String,
+    /// Where it goes.
+    pub href: String,
+    /// Whether it is the section the user is in (shown as active, with `aria-current`).
+    pub current: bool,
+}
+
+/// The links in the service navigation, which depend on who is signed in.
+///
+/// Every page handler extracts it and passes it to [`Templates::render`]. While nobody can sign
+/// in it is always empty ([`Nav::signed_out`]); the sign-in work builds it from the signed-in
+/// user's role in the extractor below, so no handler chooses navigation itself.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Nav {
+    /// The links, in order.
+    pub items: Vec<NavItem>,
+}
+
+impl Nav {
+    /// No links: someone who is not signed in.
+    pub fn signed_out() -> Nav {
+        Nav::default()
+    }
+
+    /// Adds a link.
+    #[must_use]
+    pub fn item(mut self, text: impl Into<String>, href: impl Into<String>) -> Nav {
+        self.items.push(NavItem {
+            text: text.into(),
+            href: href.into(),
+            current: false,
+        });
+        self
+    }
+
+    /// Marks as current the link whose section contains `path` (the longest `href` that is
+    /// `path` or a parent of it), so `/cases/12/advice` highlights "Cases" (`/cases`).
+    #[must_use]
+    pub fn with_current(mut self, path: &str) -> Nav {
+        let best = self
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| in_section(path, &item.href))
+            .max_by_key(|(_, item)| item.href.len())
+            .map(|(i, _)| i);
+        for (i, item) in self.items.iter_mut().enumerate() {
+            item.current = Some(i) == best;
+        }
+        self
+    }
+}
+
+fn in_section(path: &str, href: &str) -> bool {
+    match path.strip_prefix(href) {
+        Some(rest) => rest.is_empty() || rest.starts_with('/') || href.ends_with('/'),
+        None => false,
+    }
+}
+
+impl<S: Store> FromRequestParts<AppState<S>> for Nav {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState<S>,
+    ) -> Result<Nav, Self::Rejection> {
+        Ok(Nav::signed_out().with_current(parts.uri.path()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FieldErrors;
+
+    fn templates() -> Templates {
+        match Templates::new(&Config::new("Northshire County Council")) {
+            Ok(t) => t,
+            Err(err) => panic!("templates do not compile: {err:#}"),
+        }
+    }
+
+    fn render(name: &str, ctx: Value) -> String {
+        match templates().render(name, &Nav::signed_out(), ctx) {
+            Ok(Html(html)) => html,
+            Err(err) => panic!("{name} did not render: {err:?}"),
+        }
+    }
+
+    #[test]
+    fn current_nav_item_is_the_longest_matching_section() {
+        let nav = Nav::signed_out()
+            .item("Home", "/")
+            .item("Cases", "/cases")
+            .item("Reports", "/reports")
+            .with_current("/cases/12/advice");
+        let current: Vec<_> = nav
+            .items
+            .iter()
+            .filter(|i| i.current)
+            .map(|i| &i.text)
+            .collect();
+        assert_eq!(current, ["Cases"]);
+        let nav = nav.with_current("/casesx");
+        assert!(nav.items.iter().any(|i| i.current && i.text == "Home"));
+    }
+
+    #[test]
+    fn nav_items_render_as_govuk_service_navigation() {
+        let nav = Nav::signed_out()
+            .item("Cases", "/cases")
+            .item("Reports", "/reports")
+            .with_current("/cases");
+        let Ok(Html(html)) = templates().render(
+            "cookies.html",
+            &nav,
+            context! { cookies => Serde(crate::cookies::ALL) },
+        ) else {
+            panic!("cookies page did not render");
+        };
+        assert!(html.contains(r#"<ul class="govuk-service-navigation__list" id="navigation">"#));
+        assert!(html.contains(
+            r#"<li class="govuk-service-navigation__item govuk-service-navigation__item--active">"#
+        ));
+        assert!(html.contains(r#"aria-current="page""#));
+        assert!(html.contains(
+            r#"<strong class="govuk-service-navigation__active-fallback">Cases</strong>"#
+        ));
+        assert!(html.contains(r#"<a class="govuk-service-navigation__link" href="/reports">"#));
+    }
+
+    #[test]
+    fn error_summary_links_each_message_to_its_field() {
+        let mut errors = FieldErrors::new();
+        errors.add("reference", "Enter the case reference");
+        errors.add(
+            "received",
+            "The date the request was received must be in the past",
+        );
+        let src = r#"{% import "macros.html" as m %}{{ m.error_summary(errors) }}"#;
+        let html = match templates()
+            .environment()
+            .render_str(src, context! { errors => Serde(&errors) })
+        {
+            Ok(out) => out,
+            Err(err) => panic!("{err:#}"),
+        };
+        assert!(
+            html.contains(r#"<div class="govuk-error-summary" data-module="govuk-error-summary">"#)
+        );
+        assert!(
+            html.contains(r##"<a href="#reference">Enter the case reference</a>"##),
+            "{html}"
+        );
+        assert!(html.contains(r##"<a href="#received">"##), "{html}");
+    }
+
+    #[test]
+    fn page_title_starts_with_error_when_there_are_errors() {
+        let mut errors = FieldErrors::new();
+        errors.add("reference", "Enter the case reference");
+        let html = render(
+            "errors/validation.html",
+            context! { errors => Serde(&errors) },
+        );
+        assert!(html.contains("<title>Error: There is a problem"), "{html}");
+        let html = render(
+            "cookies.html",
+            context! { cookies => Serde(crate::cookies::ALL) },
+        );
+        assert!(
+            html.contains("<title>Cookies – Waymark – Northshire County Council</title>"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn field_error_macro_renders_the_govuk_error_message_for_that_field_only() {
+        let mut errors = FieldErrors::new();
+        errors.add("reference", "Enter the case reference");
+        let env = templates();
+        let src = r#"{% import "macros.html" as m %}{{ m.field_error(errors, "reference") }}|{{ m.field_error(errors, "other") }}"#;
+        let out = match env
+            .environment()
+            .render_str(src, context! { errors => Serde(&errors) })
+        {
+            Ok(out) => out,
+            Err(err) => panic!("{err:#}"),
+        };
+        let (reference, other) = out.split_once('|').unwrap_or_default();
+        assert!(
+            reference.contains(r#"<p id="reference-error" class="govuk-error-message">"#),
+            "{reference}"
+        );
+        assert!(reference.contains(
+            r#"<span class="govuk-visually-hidden">Error:</span> Enter the case reference"#
+        ));
+        assert_eq!(other.trim(), "");
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        let mut errors = FieldErrors::new();
+        errors.add("name", "<script>alert(1)</script>");
+        let html = render(
+            "errors/validation.html",
+            context! { errors => Serde(&errors) },
+        );
+        assert!(!html.contains("<script>alert"));
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        errors = FieldErrors::new();
+        errors.add("name", r#"" onmouseover="x' &amp;"#);
+        let html = render(
+            "errors/validation.html",
+            context! { errors => Serde(&errors) },
+        );
+        assert!(
+            html.contains("&quot; onmouseover=&quot;x&#x27; &amp;amp;"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn every_template_renders() {
+        let errors = FieldErrors::new();
+        for (name, _) in TEMPLATES {
+            if *name == "layout.html" || *name == "macros.html" {
+                continue;
+            }
+            let html = render(
+                name,
+                context! { errors => Serde(&errors), cookies => Serde(crate::cookies::ALL) },
+            );
+            assert!(html.starts_with("<!DOCTYPE html>"), "{name}");
+            assert!(html.contains("Northshire County Council"), "{name}");
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The web layer's integration tests: each starts the real router on a fresh SQLite database
+//! on a random port and talks HTTP to it (see `app.rs`).
+//!
+//! One test binary, so it is linked once; add a module per area.
+
+mod app;
+mod assets;
+mod errors;
+mod health;
+mod metrics;
+mod pages;
+mod security;
