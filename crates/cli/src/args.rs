@@ -25,6 +25,8 @@ pub enum Command {
     Workdays(WorkdaysArgs),
     /// Check a UPN, ULN or NHS number.
     Check(CheckArgs),
+    /// Run the web service (pages and JSON API).
+    Serve(ServeArgs),
     /// Bring the database schema up to date (also done at start-up).
     Migrate(DatabaseArgs),
     /// Write a consistent snapshot of the database to a new file, while the service runs.
@@ -131,6 +133,33 @@ pub struct DatabaseArgs {
         default_value = "sqlite://waymark.db"
     )]
     pub database: String,
+}
+
+/// `waymark serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address and port to listen on.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "WAYMARK_BIND",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub bind: std::net::SocketAddr,
+    /// The local authority's name, shown in the header of every page.
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "WAYMARK_LA_NAME",
+        default_value = "Northby Council"
+    )]
+    pub la_name: String,
+    /// Users reach the service over HTTPS (through a proxy): send HSTS and Secure cookies.
+    #[arg(long, env = "WAYMARK_BEHIND_TLS")]
+    pub behind_tls: bool,
+    /// Which database.
+    #[command(flatten)]
+    pub db: DatabaseArgs,
 }
 
 /// `waymark demo`.

@@ -10,6 +10,7 @@ mod deadlines;
 mod demo;
 mod demo_data;
 mod import;
+mod serve;
 mod user;
 mod workdays;
 
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
             command: LaCommand::Add { code, name, db },
         } => database::add_la(&code, &name, &db),
         Command::Demo(args) => demo::run(&args),
+        Command::Serve(args) => serve::run(&args),
         Command::Import {
             command:
                 ImportCommand::Cases {
