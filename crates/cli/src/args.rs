@@ -222,7 +222,7 @@ pub enum ImportCommand {
         #[arg(long, value_name = "FILE")]
         errors: Option<PathBuf>,
         /// Cases per transaction.
-        #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        #[arg(long, value_name = "N", default_value_t = 2_000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
         batch_size: u32,
         /// Which database.
         #[command(flatten)]
