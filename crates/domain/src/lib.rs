@@ -14,12 +14,14 @@
 pub mod actor;
 pub mod calendar;
 pub mod case;
+pub mod caseload;
 pub mod clock;
 pub mod codes;
 pub mod command;
 pub mod event;
 pub mod ids;
 pub mod import;
+pub mod kpi;
 pub mod nhs_number;
 pub mod uln;
 pub mod upn;
