@@ -13,8 +13,12 @@
 //! - Starting the server returns [`ServeError`]. `anyhow` is for the `waymark` binary only.
 //!
 //! What the user sees: on pages, the GOV.UK error pages (`templates/errors/`); under `/api/`,
-//! RFC 9457 problem details (`application/problem+json`: `type`, `title`, `status`, `detail`,
-//! and `errors: {field: message}` for 422). [`AppError::into_response`] cannot see the request,
+//! RFC 9457 problem details (`application/problem+json`: `type` (a URI under
+//! [`PROBLEM_TYPE_BASE`] naming the kind of problem), `title`, `status`, `detail`, `instance`
+//! (the path asked for, without the query string), and `errors: {field: message}` for 422).
+//! [`AppError::Unauthorized`], [`AppError::Forbidden`] and [`AppError::Refused`] come from the
+//! JSON API (bearer tokens, roles with no access to personal data, the case rules saying no);
+//! a page that meets one shows the "Page not found" page, which reveals nothing. [`AppError::into_response`] cannot see the request,
 //! so it attaches an [`ErrorReport`] to the response and [`render_error_pages`], a middleware
 //! that can, renders it in the right form.
 //!
@@ -58,6 +62,22 @@ pub enum AppError {
     #[error("someone else changed this case")]
     Conflict,
 
+    /// The case rules refused the change (the domain's refusal, which says what to do
+    /// instead): 422 with the refusal's text. Nothing was written.
+    #[error("the change was refused")]
+    Refused(String),
+
+    /// No credentials, or credentials that are unknown, revoked or belong to a disabled
+    /// account: 401 with `WWW-Authenticate: Bearer` (the JSON API).
+    #[error("not authenticated")]
+    Unauthorized,
+
+    /// The user's role may not use this at all (a viewer or scrutiny member asking for
+    /// personal data): 403. Never used for one record the user may not see: that is
+    /// [`AppError::NotFound`], so as not to reveal that it exists.
+    #[error("forbidden")]
+    Forbidden,
+
     /// The store failed (the database is down, the data is inconsistent): 500.
     #[error("the store failed ({})", store_error_kind(.0))]
     Store(StoreError),
@@ -85,6 +105,9 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Conflict => StatusCode::CONFLICT,
+            AppError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -98,8 +121,16 @@ impl IntoResponse for AppError {
             AppError::Validation(errors) => ErrorReport {
                 kind: ErrorKind::Validation,
                 errors,
+                detail: None,
             },
             AppError::Conflict => ErrorReport::new(ErrorKind::Conflict),
+            AppError::Refused(reason) => ErrorReport {
+                kind: ErrorKind::Refused,
+                errors: FieldErrors::new(),
+                detail: Some(reason),
+            },
+            AppError::Unauthorized => ErrorReport::new(ErrorKind::Unauthorized),
+            AppError::Forbidden => ErrorReport::new(ErrorKind::Forbidden),
             AppError::Store(err) => {
                 tracing::error!(
                     kind = store_error_kind(&err),
@@ -116,6 +147,13 @@ impl IntoResponse for AppError {
         // Plain text until `render_error_pages` replaces it; seen only if that layer is
         // missing (e.g. a handler tested on its own).
         let mut response = (status, report.kind.title()).into_response();
+        if report.kind == ErrorKind::Unauthorized {
+            // RFC 6750 section 3: how to authenticate (the JSON API's bearer tokens).
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(r#"Bearer realm="waymark""#),
+            );
+        }
         response.extensions_mut().insert(report);
         response
     }
@@ -249,12 +287,20 @@ impl Serialize for FieldErrors {
     }
 }
 
+/// Where the `type` URIs of Waymark's problem details live: `type` is this followed by the
+/// problem's name (`not-found`, `validation`, `refused`, `conflict`, `unauthorized`,
+/// `forbidden`, `internal`). docs/api.md describes each.
+pub const PROBLEM_TYPE_BASE: &str = "https://waymark.example/problems/";
+
 /// Which error page or problem a failed response shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ErrorKind {
     NotFound,
     Validation,
+    Refused,
     Conflict,
+    Unauthorized,
+    Forbidden,
     Internal,
 }
 
@@ -262,17 +308,37 @@ impl ErrorKind {
     fn status(self) -> StatusCode {
         match self {
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
-            ErrorKind::Validation => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorKind::Validation | ErrorKind::Refused => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
+    /// The last part of the problem's `type` URI.
+    fn slug(self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "not-found",
+            ErrorKind::Validation => "validation",
+            ErrorKind::Refused => "refused",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::Forbidden => "forbidden",
+            ErrorKind::Internal => "internal",
+        }
+    }
+
+    /// The page's heading, and the problem's `title` (the same for every problem of a type,
+    /// as RFC 9457 asks).
     fn title(self) -> &'static str {
         match self {
             ErrorKind::NotFound => "Page not found",
             ErrorKind::Validation => "There is a problem",
+            ErrorKind::Refused => "The change was refused",
             ErrorKind::Conflict => "Someone else changed this case",
+            ErrorKind::Unauthorized => "Authentication needed",
+            ErrorKind::Forbidden => "Not allowed",
             ErrorKind::Internal => "Sorry, there is a problem with the service",
         }
     }
@@ -282,17 +348,28 @@ impl ErrorKind {
         match self {
             ErrorKind::NotFound => "There is nothing at this address, or you cannot see it.",
             ErrorKind::Validation => "The request has mistakes: see errors.",
+            ErrorKind::Refused => "The case rules do not allow this change.",
             ErrorKind::Conflict => {
                 "Someone else changed this case while you were working on it. \
                  Reload the case and try again."
             }
+            ErrorKind::Unauthorized => {
+                "Send a valid API token: 'Authorization: Bearer TOKEN'. Tokens are made on the \
+                 'API tokens' page of your account; a revoked token, or the token of a disabled \
+                 account, is refused."
+            }
+            ErrorKind::Forbidden => "Your role cannot use this.",
             ErrorKind::Internal => "Something went wrong on our side. Try again later.",
         }
     }
 
     fn template(self) -> &'static str {
         match self {
-            ErrorKind::NotFound => "errors/not_found.html",
+            // API-only problems: a page shows nothing more than "not found".
+            ErrorKind::NotFound
+            | ErrorKind::Refused
+            | ErrorKind::Unauthorized
+            | ErrorKind::Forbidden => "errors/not_found.html",
             ErrorKind::Validation => "errors/validation.html",
             ErrorKind::Conflict => "errors/conflict.html",
             ErrorKind::Internal => "errors/server_error.html",
@@ -306,6 +383,8 @@ impl ErrorKind {
 pub struct ErrorReport {
     kind: ErrorKind,
     errors: FieldErrors,
+    /// A `detail` more specific than the kind's own (a refusal's text).
+    detail: Option<String>,
 }
 
 impl ErrorReport {
@@ -313,6 +392,7 @@ impl ErrorReport {
         ErrorReport {
             kind,
             errors: FieldErrors::new(),
+            detail: None,
         }
     }
 }
@@ -334,7 +414,10 @@ pub async fn render_error_pages<S: Store>(
         return response;
     };
     let (content_type, body) = if is_api(saved_head.uri.path()) {
-        ("application/problem+json", problem_json(&report))
+        (
+            "application/problem+json",
+            problem_json(&report, saved_head.uri.path()),
+        )
     } else {
         // An error page must render even if working out the navigation fails.
         let nav = Nav::from_request_parts(&mut saved_head, &state)
@@ -359,18 +442,22 @@ fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
-/// RFC 9457 problem details. The `type` is `about:blank` (the status says it all), so the
-/// `title` is the status's reason phrase, as the RFC asks.
-fn problem_json(report: &ErrorReport) -> String {
+/// RFC 9457 problem details for a request to `path`. A refusal's text is its `detail`, and
+/// also its `errors.command`, so that every 422 has `errors`.
+fn problem_json(report: &ErrorReport, path: &str) -> String {
     let status = report.kind.status();
+    let detail = report.detail.as_deref().unwrap_or(report.kind.detail());
     let mut problem = serde_json::json!({
-        "type": "about:blank",
-        "title": status.canonical_reason().unwrap_or("Error"),
+        "type": format!("{PROBLEM_TYPE_BASE}{}", report.kind.slug()),
+        "title": report.kind.title(),
         "status": status.as_u16(),
-        "detail": report.kind.detail(),
+        "detail": detail,
+        "instance": path,
     });
-    if report.kind == ErrorKind::Validation {
-        problem["errors"] = serde_json::json!(report.errors.by_field());
+    match report.kind {
+        ErrorKind::Validation => problem["errors"] = serde_json::json!(report.errors.by_field()),
+        ErrorKind::Refused => problem["errors"] = serde_json::json!({ "command": detail }),
+        _ => {}
     }
     problem.to_string()
 }
@@ -484,10 +571,14 @@ mod tests {
         errors.add("received", "Enter the date the request was received");
         let (status, report) = report_of(AppError::Validation(errors));
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-        let problem = json(&problem_json(&report));
+        let problem = json(&problem_json(&report, "/api/v1/cases"));
         assert_eq!(problem["status"], 422);
-        assert_eq!(problem["title"], "Unprocessable Entity");
-        assert_eq!(problem["type"], "about:blank");
+        assert_eq!(problem["title"], "There is a problem");
+        assert_eq!(
+            problem["type"],
+            "https://waymark.example/problems/validation"
+        );
+        assert_eq!(problem["instance"], "/api/v1/cases");
         assert_eq!(
             problem["errors"],
             serde_json::json!({
@@ -501,7 +592,8 @@ mod tests {
     fn conflict_problem_and_page_say_to_reload() {
         let (status, report) = report_of(AppError::Conflict);
         assert_eq!(status, StatusCode::CONFLICT);
-        let problem = json(&problem_json(&report));
+        let problem = json(&problem_json(&report, "/api/v1/cases/1/commands"));
+        assert_eq!(problem["type"], "https://waymark.example/problems/conflict");
         assert_eq!(problem["status"], 409);
         assert!(
             problem["detail"]
@@ -513,6 +605,34 @@ mod tests {
         let page = error_page(&templates(), &Nav::signed_out(), &report).unwrap_or_default();
         assert!(page.contains("Someone else changed this case"), "{page}");
         assert!(page.contains("reload"), "{page}");
+    }
+
+    #[test]
+    fn refusal_problem_carries_the_refusal_text() {
+        let text = "a final plan can only be issued after a draft has been sent to the family";
+        let (status, report) = report_of(AppError::Refused(text.to_string()));
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let problem = json(&problem_json(&report, "/api/v1/cases/1/commands"));
+        assert_eq!(problem["type"], "https://waymark.example/problems/refused");
+        assert_eq!(problem["detail"], text);
+        assert_eq!(problem["errors"]["command"], text);
+    }
+
+    #[test]
+    fn unauthorized_answers_with_the_bearer_challenge() {
+        let response = AppError::Unauthorized.into_response();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            response.headers().get(header::WWW_AUTHENTICATE),
+            Some(&HeaderValue::from_static(r#"Bearer realm="waymark""#))
+        );
+        let (status, report) = report_of(AppError::Forbidden);
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let problem = json(&problem_json(&report, "/api/v1/cases"));
+        assert_eq!(
+            problem["type"],
+            "https://waymark.example/problems/forbidden"
+        );
     }
 
     #[test]
