@@ -7,6 +7,7 @@
 //! - [`case`], [`command`], [`event`]: the case state machine. `decide(case, command, actor,
 //!   today)` checks a change and gives events; `Case::apply` folds them in.
 //! - [`codes`]: SEN2 code lists, held as data per collection year.
+//! - [`password`]: what makes a password acceptable (NCSC guidance).
 //!
 //! Nothing here reads the system clock: "today" is always an argument.
 #![forbid(unsafe_code)]
@@ -23,6 +24,7 @@ pub mod ids;
 pub mod import;
 pub mod kpi;
 pub mod nhs_number;
+pub mod password;
 pub mod uln;
 pub mod upn;
 
