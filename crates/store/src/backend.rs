@@ -10,6 +10,7 @@ use crate::audit::{AuditEntry, AuditReport, NewAuditEntry};
 use crate::error::{Result, StoreError};
 use crate::identity::{ApiToken, ApiTokenId, CaseAccess, NewUser, Session, User, UserId};
 use crate::model::{BatchOutcome, CaseSummary, NewCase, NewEvent, StoredCase, StoredEvent};
+use crate::oidc::OidcLogin;
 use crate::postgres::{self, PgStore};
 use crate::sqlite::{self, SqliteStore};
 use crate::{CaseId, LaCode, Store};
@@ -317,6 +318,18 @@ impl Store for Backend {
         limit: i64,
     ) -> Result<Vec<AuditEntry>> {
         delegate!(self, s => s.search_audit(la, case, user, limit))
+    }
+
+    async fn create_oidc_login(&self, login: &OidcLogin) -> Result<()> {
+        delegate!(self, s => s.create_oidc_login(login))
+    }
+
+    async fn take_oidc_login(
+        &self,
+        state_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OidcLogin>> {
+        delegate!(self, s => s.take_oidc_login(state_hash, now))
     }
 }
 

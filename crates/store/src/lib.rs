@@ -32,6 +32,7 @@ mod files;
 mod identity;
 mod migrations;
 mod model;
+mod oidc;
 mod pg_tools;
 mod postgres;
 mod rows;
@@ -48,6 +49,7 @@ pub use identity::{
     role_name,
 };
 pub use model::{BatchOutcome, CaseSummary, NewCase, NewEvent, StoredCase, StoredEvent};
+pub use oidc::{OIDC_LOGIN_EXPIRY, OidcLogin};
 pub use postgres::PgStore;
 pub use settings::Setting;
 pub use sqlite::SqliteStore;
@@ -348,6 +350,21 @@ pub trait Store: Clone + Send + Sync + 'static {
         user: Option<UserId>,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
+
+    // Single sign-on logins in progress (see the `oidc` module).
+
+    /// Stores a login started with the identity provider, and deletes logins that have
+    /// expired by its `created_at` ([`OIDC_LOGIN_EXPIRY`]).
+    fn create_oidc_login(&self, login: &OidcLogin) -> impl Future<Output = Result<()>> + Send;
+
+    /// Takes (returns and deletes) the login whose state has this hash, if there is one and it
+    /// was started within [`OIDC_LOGIN_EXPIRY`] before `now`. A login can be taken once: a
+    /// replayed or expired state finds nothing. Expired logins are deleted too.
+    fn take_oidc_login(
+        &self,
+        state_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<OidcLogin>>> + Send;
 }
 
 /// Converts a count of events to a version number.

@@ -45,6 +45,11 @@ const SQLITE: &[Embedded] = &[
         description: "audit",
         sql: include_str!("../migrations/sqlite/0004_audit.sql"),
     },
+    Embedded {
+        version: 5,
+        description: "oidc logins",
+        sql: include_str!("../migrations/sqlite/0005_oidc_logins.sql"),
+    },
 ];
 
 /// `crates/store/migrations/postgres/`, in order.
@@ -68,6 +73,11 @@ const POSTGRES: &[Embedded] = &[
         version: 4,
         description: "audit",
         sql: include_str!("../migrations/postgres/0004_audit.sql"),
+    },
+    Embedded {
+        version: 5,
+        description: "oidc logins",
+        sql: include_str!("../migrations/postgres/0005_oidc_logins.sql"),
     },
 ];
 

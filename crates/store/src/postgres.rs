@@ -90,6 +90,7 @@ impl Store for PgStore {
     crate::settings::settings_methods!(sqlx::Postgres);
     crate::identity::identity_methods!(sqlx::Postgres);
     crate::audit::audit_methods!(sqlx::Postgres);
+    crate::oidc::oidc_methods!(sqlx::Postgres);
 
     async fn migrate(&self) -> Result<()> {
         migrations::postgres().await?.run(&self.pool).await?;

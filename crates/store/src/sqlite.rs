@@ -93,6 +93,7 @@ impl Store for SqliteStore {
     crate::settings::settings_methods!(sqlx::Sqlite);
     crate::identity::identity_methods!(sqlx::Sqlite);
     crate::audit::audit_methods!(sqlx::Sqlite);
+    crate::oidc::oidc_methods!(sqlx::Sqlite);
 
     async fn migrate(&self) -> Result<()> {
         migrations::sqlite().await?.run(&self.pool).await?;

@@ -10,8 +10,8 @@ use tokio::sync::Barrier;
 use waymark_domain::actor::Role;
 use waymark_store::testing::{TestBackend, TestDb};
 use waymark_store::{
-    Backend, CaseAccess, CaseId, NewAuditEntry, NewUser, Session, Store, StoreError, User, UserId,
-    restore,
+    Backend, CaseAccess, CaseId, NewAuditEntry, NewUser, OIDC_LOGIN_EXPIRY, OidcLogin, Session,
+    Store, StoreError, User, UserId, restore,
 };
 
 use super::{fresh, la, new_case, raw_execute};
@@ -780,6 +780,118 @@ async fn backup_and_restore_keep_accounts_and_an_intact_audit_trail(backend: Tes
     );
 }
 
+fn oidc_login(state_hash: &str, created_at: DateTime<Utc>) -> OidcLogin {
+    OidcLogin {
+        state_hash: state_hash.to_string(),
+        nonce: format!("nonce-of-{state_hash}"),
+        pkce_verifier: format!("verifier-of-{state_hash}"),
+        created_at,
+    }
+}
+
+async fn oidc_login_is_taken_once_by_its_state_hash(backend: TestBackend) {
+    let (_db, store) = fresh(backend).await;
+    store
+        .create_oidc_login(&oidc_login("state-a", t(0)))
+        .await
+        .unwrap();
+    store
+        .create_oidc_login(&oidc_login("state-b", t(1)))
+        .await
+        .unwrap();
+
+    assert_eq!(store.take_oidc_login("state-x", t(2)).await.unwrap(), None);
+    let taken = store.take_oidc_login("state-a", t(2)).await.unwrap();
+    assert_eq!(taken, Some(oidc_login("state-a", t(0))));
+    // Single use: a replayed state finds nothing; the other login is untouched.
+    assert_eq!(store.take_oidc_login("state-a", t(3)).await.unwrap(), None);
+    assert_eq!(
+        store.take_oidc_login("state-b", t(3)).await.unwrap(),
+        Some(oidc_login("state-b", t(1)))
+    );
+}
+
+async fn oidc_login_expires_ten_minutes_after_it_was_started(backend: TestBackend) {
+    let (_db, store) = fresh(backend).await;
+    let ten_minutes = OIDC_LOGIN_EXPIRY.num_seconds();
+    assert_eq!(ten_minutes, 600);
+    store
+        .create_oidc_login(&oidc_login("in-time", t(0)))
+        .await
+        .unwrap();
+    store
+        .create_oidc_login(&oidc_login("too-late", t(0)))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .take_oidc_login("in-time", t(ten_minutes - 1))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        store
+            .take_oidc_login("too-late", t(ten_minutes))
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Abandoned logins are deleted when another is started after they expire.
+    store
+        .create_oidc_login(&oidc_login("abandoned", t(0)))
+        .await
+        .unwrap();
+    store
+        .create_oidc_login(&oidc_login("later", t(ten_minutes)))
+        .await
+        .unwrap();
+    let left = raw_execute(
+        &store,
+        "DELETE FROM oidc_logins WHERE state_hash = 'abandoned'",
+    )
+    .await
+    .unwrap();
+    assert_eq!(left, 0, "the expired login should have been deleted");
+}
+
+async fn concurrent_callbacks_take_an_oidc_login_once(backend: TestBackend) {
+    let (db, first) = fresh(backend).await;
+    let second = db.store().await;
+    for i in 0..10 {
+        first
+            .create_oidc_login(&oidc_login(&format!("state-{i}"), t(0)))
+            .await
+            .unwrap();
+    }
+    // Each state is taken twice at once, from two instances: a double click, or a replay
+    // racing the real callback.
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let store = if i % 2 == 0 {
+                first.clone()
+            } else {
+                second.clone()
+            };
+            tokio::spawn(async move {
+                let state = format!("state-{}", i / 2);
+                store.take_oidc_login(&state, t(1)).await.unwrap()
+            })
+        })
+        .collect();
+    let mut taken = Vec::new();
+    for task in tasks {
+        if let Some(login) = task.await.unwrap() {
+            taken.push(login.state_hash);
+        }
+    }
+    taken.sort_unstable();
+    let mut expected: Vec<String> = (0..10).map(|i| format!("state-{i}")).collect();
+    expected.sort_unstable();
+    assert_eq!(taken, expected);
+}
+
 on_both_backends!(
     users_are_created_found_and_changed,
     duplicate_email_is_refused_whatever_its_case,
@@ -801,4 +913,7 @@ on_both_backends!(
     audit_verify_detects_a_row_added_behind_waymarks_back,
     audit_search_shows_who_looked_at_a_case_newest_first_within_the_la,
     backup_and_restore_keep_accounts_and_an_intact_audit_trail,
+    oidc_login_is_taken_once_by_its_state_hash,
+    oidc_login_expires_ten_minutes_after_it_was_started,
+    concurrent_callbacks_take_an_oidc_login_once,
 );
