@@ -42,6 +42,8 @@ fn generated(la: &LaCode, i: usize) -> NewCase {
             request_received: received,
             caseworker: Some(format!("cw{}", i % 40)),
             closed: false,
+            next_due: None,
+            next_due_clock: None,
         },
         state,
         events: vec![event("case_imported"), event("caseworker_allocated")],

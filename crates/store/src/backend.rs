@@ -147,6 +147,14 @@ impl Store for Backend {
         delegate!(self, s => s.is_empty())
     }
 
+    async fn caseload(
+        &self,
+        la: &LaCode,
+        query: &crate::caseload::CaseloadQuery,
+    ) -> Result<crate::caseload::CaseloadPage> {
+        delegate!(self, s => s.caseload(la, query))
+    }
+
     async fn upsert_settings(&self, settings: Vec<crate::Setting>) -> Result<u64> {
         delegate!(self, s => s.upsert_settings(settings))
     }

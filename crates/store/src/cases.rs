@@ -3,8 +3,10 @@
 //! stored and writes its events with the version it was based on, so a stale change is refused.
 
 use chrono::{DateTime, SubsecRound, Utc};
+use waymark_domain::WorkingDayCalendar;
 use waymark_domain::actor::Actor;
 use waymark_domain::case::Case;
+use waymark_domain::caseload::next_deadline;
 use waymark_domain::command::{self, Command, NewRequest, Refusal};
 use waymark_domain::event::Event;
 use waymark_domain::import::ImportedCase;
@@ -57,6 +59,11 @@ pub struct HistoryEntry {
 
 /// The summary columns pages and reports read, taken from the state.
 pub fn summary_of(case: &Case) -> CaseSummary {
+    // A date outside the bank holiday calendar only affects the mediation certificate;
+    // the case then shows no next deadline rather than a wrong one.
+    let next = next_deadline(case, &WorkingDayCalendar::england_and_wales())
+        .ok()
+        .flatten();
     CaseSummary {
         stage: case.stage.key().to_string(),
         given_name: case.child.given_name.clone(),
@@ -66,6 +73,8 @@ pub fn summary_of(case: &Case) -> CaseSummary {
         request_received: Some(case.request.received),
         caseworker: case.caseworker.clone(),
         closed: case.closure.is_some(),
+        next_due: next.as_ref().map(|n| n.due),
+        next_due_clock: next.map(|n| n.kind.key().to_string()),
     }
 }
 

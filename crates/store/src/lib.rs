@@ -26,6 +26,7 @@ pub use waymark_domain::{CaseId, LaCode};
 mod audit;
 mod backend;
 mod batch;
+pub mod caseload;
 pub mod cases;
 mod error;
 mod files;
@@ -139,6 +140,13 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Whether the database holds no cases and no events.
     fn is_empty(&self) -> impl Future<Output = Result<bool>> + Send;
+
+    /// A page of an LA's caseload, filtered, searched and sorted by the summary columns.
+    fn caseload(
+        &self,
+        la: &LaCode,
+        query: &caseload::CaseloadQuery,
+    ) -> impl Future<Output = Result<caseload::CaseloadPage>> + Send;
 
     /// Adds settings to the register, or updates those whose URN it has; returns how many
     /// rows were written.

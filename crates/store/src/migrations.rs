@@ -50,6 +50,11 @@ const SQLITE: &[Embedded] = &[
         description: "oidc logins",
         sql: include_str!("../migrations/sqlite/0005_oidc_logins.sql"),
     },
+    Embedded {
+        version: 6,
+        description: "next deadline",
+        sql: include_str!("../migrations/sqlite/0006_next_deadline.sql"),
+    },
 ];
 
 /// `crates/store/migrations/postgres/`, in order.
@@ -78,6 +83,11 @@ const POSTGRES: &[Embedded] = &[
         version: 5,
         description: "oidc logins",
         sql: include_str!("../migrations/postgres/0005_oidc_logins.sql"),
+    },
+    Embedded {
+        version: 6,
+        description: "next deadline",
+        sql: include_str!("../migrations/postgres/0006_next_deadline.sql"),
     },
 ];
 

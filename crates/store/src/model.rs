@@ -26,6 +26,10 @@ pub struct CaseSummary {
     pub caseworker: Option<String>,
     /// Whether the case is closed (withdrawn, moved away, plan ceased).
     pub closed: bool,
+    /// The date of the next statutory deadline the council must meet, if any is open.
+    pub next_due: Option<NaiveDate>,
+    /// Which clock that deadline belongs to (its stable key, e.g. `final_plan_by`).
+    pub next_due_clock: Option<String>,
 }
 
 /// An event to be written to a case's log. The store numbers it (`seq`) on write.

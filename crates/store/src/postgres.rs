@@ -88,6 +88,7 @@ impl PgStore {
 
 impl Store for PgStore {
     crate::settings::settings_methods!(sqlx::Postgres);
+    crate::caseload::caseload_methods!(sqlx::Postgres, "'{}'::jsonb");
     crate::identity::identity_methods!(sqlx::Postgres);
     crate::audit::audit_methods!(sqlx::Postgres);
     crate::oidc::oidc_methods!(sqlx::Postgres);
@@ -115,8 +116,9 @@ impl Store for PgStore {
         let summary = &case.summary;
         let inserted = sqlx::query_scalar::<_, i64>(
             "INSERT INTO cases (la_code, reference, version, stage, given_name, family_name, \
-             date_of_birth, upn, request_received, caseworker, closed, state) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+             date_of_birth, upn, request_received, caseworker, closed, next_due_date, \
+             next_due_clock, state) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
         )
         .bind(case.la.as_str())
         .bind(&case.reference)
@@ -129,6 +131,8 @@ impl Store for PgStore {
         .bind(summary.request_received)
         .bind(&summary.caseworker)
         .bind(summary.closed)
+        .bind(summary.next_due)
+        .bind(&summary.next_due_clock)
         .bind(Json(&case.state))
         .fetch_one(&mut *tx)
         .await;
@@ -184,6 +188,8 @@ impl Store for PgStore {
                     .push_bind(summary.request_received)
                     .push_bind(summary.caseworker.as_deref())
                     .push_bind(summary.closed)
+                    .push_bind(summary.next_due)
+                    .push_bind(summary.next_due_clock.as_deref())
                     .push_bind(Json(&case.state));
             });
             insert.push(
@@ -237,7 +243,7 @@ impl Store for PgStore {
         let updated = sqlx::query(
             "UPDATE cases SET version = $1, stage = $2, given_name = $3, family_name = $4, \
              date_of_birth = $5, upn = $6, request_received = $7, caseworker = $8, closed = $9, \
-             state = $10, updated_at = now() \
+             next_due_date = $14, next_due_clock = $15, state = $10, updated_at = now() \
              WHERE id = $11 AND la_code = $12 AND version = $13",
         )
         .bind(new_version)
@@ -253,6 +259,8 @@ impl Store for PgStore {
         .bind(id.0)
         .bind(la.as_str())
         .bind(expected_version)
+        .bind(summary.next_due)
+        .bind(&summary.next_due_clock)
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -23,6 +23,8 @@ pub(crate) struct CaseRow {
     request_received: Option<NaiveDate>,
     caseworker: Option<String>,
     closed: bool,
+    next_due_date: Option<NaiveDate>,
+    next_due_clock: Option<String>,
     state: Json<Value>,
 }
 
@@ -45,6 +47,8 @@ impl CaseRow {
                 request_received: self.request_received,
                 caseworker: self.caseworker,
                 closed: self.closed,
+                next_due: self.next_due_date,
+                next_due_clock: self.next_due_clock,
             },
             state: self.state.0,
         })
@@ -94,6 +98,8 @@ macro_rules! from_row {
                     request_received: row.try_get("request_received")?,
                     caseworker: row.try_get("caseworker")?,
                     closed: row.try_get("closed")?,
+                    next_due_date: row.try_get("next_due_date")?,
+                    next_due_clock: row.try_get("next_due_clock")?,
                     state: row.try_get("state")?,
                 })
             }
@@ -149,7 +155,7 @@ pub(crate) const MISMATCH_SQL: &str = "SELECT c.id, c.version, count(e.seq), \
 macro_rules! case_columns {
     () => {
         "id, la_code, reference, version, stage, given_name, family_name, date_of_birth, upn, \
-         request_received, caseworker, closed, state"
+         request_received, caseworker, closed, next_due_date, next_due_clock, state"
     };
 }
 
@@ -198,9 +204,9 @@ pub(crate) const HAS_DATA: &str =
 /// The columns a batch insert writes, in the order its values are pushed.
 pub(crate) const INSERT_CASE_COLUMNS: &str = "INSERT INTO cases (la_code, reference, version, \
      stage, given_name, family_name, date_of_birth, upn, request_received, caseworker, closed, \
-     state) ";
+     next_due_date, next_due_clock, state) ";
 
-/// Cases per multi-row `INSERT`: 12 parameters each keeps a statement well under both
+/// Cases per multi-row `INSERT`: 14 parameters each keeps a statement well under both
 /// backends' parameter limits (SQLite 32,766; PostgreSQL 65,535).
 pub(crate) const CASES_PER_INSERT: usize = 500;
 

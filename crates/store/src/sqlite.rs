@@ -91,6 +91,7 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     crate::settings::settings_methods!(sqlx::Sqlite);
+    crate::caseload::caseload_methods!(sqlx::Sqlite, "'{}'");
     crate::identity::identity_methods!(sqlx::Sqlite);
     crate::audit::audit_methods!(sqlx::Sqlite);
     crate::oidc::oidc_methods!(sqlx::Sqlite);
@@ -118,8 +119,9 @@ impl Store for SqliteStore {
         let summary = &case.summary;
         let inserted = sqlx::query_scalar::<_, i64>(
             "INSERT INTO cases (la_code, reference, version, stage, given_name, family_name, \
-             date_of_birth, upn, request_received, caseworker, closed, state) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+             date_of_birth, upn, request_received, caseworker, closed, next_due_date, \
+             next_due_clock, state) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
         )
         .bind(case.la.as_str())
         .bind(&case.reference)
@@ -132,6 +134,8 @@ impl Store for SqliteStore {
         .bind(summary.request_received)
         .bind(&summary.caseworker)
         .bind(summary.closed)
+        .bind(summary.next_due)
+        .bind(&summary.next_due_clock)
         .bind(Json(&case.state))
         .fetch_one(&mut *tx)
         .await;
@@ -187,6 +191,8 @@ impl Store for SqliteStore {
                     .push_bind(summary.request_received)
                     .push_bind(summary.caseworker.as_deref())
                     .push_bind(summary.closed)
+                    .push_bind(summary.next_due)
+                    .push_bind(summary.next_due_clock.as_deref())
                     .push_bind(Json(&case.state));
             });
             insert.push(
@@ -240,7 +246,7 @@ impl Store for SqliteStore {
         let updated = sqlx::query(
             "UPDATE cases SET version = $1, stage = $2, given_name = $3, family_name = $4, \
              date_of_birth = $5, upn = $6, request_received = $7, caseworker = $8, closed = $9, \
-             state = $10, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
+             next_due_date = $14, next_due_clock = $15, state = $10, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') \
              WHERE id = $11 AND la_code = $12 AND version = $13",
         )
         .bind(new_version)
@@ -256,6 +262,8 @@ impl Store for SqliteStore {
         .bind(id.0)
         .bind(la.as_str())
         .bind(expected_version)
+        .bind(summary.next_due)
+        .bind(&summary.next_due_clock)
         .execute(&mut *tx)
         .await?
         .rows_affected();

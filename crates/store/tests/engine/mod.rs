@@ -313,10 +313,158 @@ async fn the_settings_register_upserts_and_looks_up_by_urn(backend: TestBackend)
     assert_eq!(store.setting_urns().await.unwrap().len(), 2500);
 }
 
+async fn caseload_lists_filter_search_and_sort_by_the_next_deadline(backend: TestBackend) {
+    use waymark_store::caseload::{CaseloadQuery, CaseloadSort};
+    let (_db, store) = fresh(backend).await;
+    let mut ids = Vec::new();
+    for (n, (family, received)) in [
+        ("Zephyr", "2026-03-02"),
+        ("Abbott", "2026-01-05"),
+        ("O'Hara_50%", "2026-02-02"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut new = request(&format!("L-{n}"));
+        new.child.family_name = family.into();
+        new.request.received = d(received);
+        let case = cases::open(&store, &new, &caseworker("cw-1"), today(), Utc::now())
+            .await
+            .unwrap();
+        ids.push(case.id);
+    }
+    // decide on Abbott: its next deadline moves from 16 February to 27 April
+    let abbott = cases::load(&store, &la("202"), ids[1])
+        .await
+        .unwrap()
+        .unwrap();
+    run(
+        &store,
+        &abbott,
+        Command::DecideWhetherToAssess {
+            on: d("2026-02-10"),
+            yes: true,
+            reasons: String::new(),
+        },
+    )
+    .await;
+    let all = CaseloadQuery {
+        limit: 10,
+        ..CaseloadQuery::default()
+    };
+    let page = store.caseload(&la("202"), &all).await.unwrap();
+    assert_eq!(page.total, 3);
+    let names: Vec<_> = page
+        .items
+        .iter()
+        .map(|i| i.summary.family_name.as_str())
+        .collect();
+    // next deadlines: O'Hara 16 March, Zephyr 13 April, Abbott 27 April
+    assert_eq!(names, ["O'Hara_50%", "Zephyr", "Abbott"]);
+    assert_eq!(page.items[2].summary.next_due, Some(d("2026-04-27")));
+    assert_eq!(
+        page.items[2].summary.next_due_clock.as_deref(),
+        Some("notify_not_issuing_by")
+    );
+    let by_name = CaseloadQuery {
+        sort: CaseloadSort::Name,
+        ..all.clone()
+    };
+    let names: Vec<_> = store
+        .caseload(&la("202"), &by_name)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|i| i.summary.family_name)
+        .collect();
+    assert_eq!(names, ["Abbott", "O'Hara_50%", "Zephyr"]);
+    let search = |text: &str| CaseloadQuery {
+        search: Some(text.into()),
+        ..all.clone()
+    };
+    // wildcards in search text are literal
+    assert_eq!(
+        store
+            .caseload(&la("202"), &search("_50%"))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(
+        store
+            .caseload(&la("202"), &search("a%"))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        store
+            .caseload(&la("202"), &search("abb"))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(
+        store
+            .caseload(&la("202"), &search("L-2"))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
+    assert_eq!(
+        store
+            .caseload(&la("202"), &search("2016-03-01"))
+            .await
+            .unwrap()
+            .total,
+        3
+    );
+    let overdue = CaseloadQuery {
+        due_before: Some(d("2026-04-01")),
+        ..all.clone()
+    };
+    assert_eq!(store.caseload(&la("202"), &overdue).await.unwrap().total, 1);
+    let assessing = CaseloadQuery {
+        stage: Some("assessing".into()),
+        ..all.clone()
+    };
+    assert_eq!(
+        store.caseload(&la("202"), &assessing).await.unwrap().total,
+        1
+    );
+    let unallocated = CaseloadQuery {
+        unallocated: true,
+        ..all.clone()
+    };
+    assert_eq!(
+        store
+            .caseload(&la("202"), &unallocated)
+            .await
+            .unwrap()
+            .total,
+        3
+    );
+    // another LA sees none of them
+    assert_eq!(store.caseload(&la("203"), &all).await.unwrap().total, 0);
+    let paged = CaseloadQuery {
+        limit: 2,
+        offset: 2,
+        ..all
+    };
+    let page = store.caseload(&la("202"), &paged).await.unwrap();
+    assert_eq!((page.total, page.items.len()), (3, 1));
+}
+
 on_both_backends!(
     a_case_runs_from_request_to_final_plan_and_its_log_rebuilds_it,
     a_refused_command_writes_nothing,
     a_stale_command_is_refused_even_when_it_would_be_allowed,
     two_caseworkers_deciding_at_once_give_one_decision,
     the_settings_register_upserts_and_looks_up_by_urn,
+    caseload_lists_filter_search_and_sort_by_the_next_deadline,
 );

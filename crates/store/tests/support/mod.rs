@@ -43,6 +43,8 @@ pub fn summary_of<'a>(kinds: impl IntoIterator<Item = &'a str>) -> CaseSummary {
         request_received: chrono::NaiveDate::from_ymd_opt(2025, 1, 6),
         caseworker: Some("caseworker:1".to_string()),
         closed: false,
+        next_due: None,
+        next_due_clock: None,
     }
 }
 
