@@ -1,0 +1,42 @@
+// Signing in and out through the pages, as a person would. The contract the sign-in page
+// keeps: a form with fields named `email` and `password`, a "Sign in" button, errors in a
+// GOV.UK error summary (`.govuk-error-summary`), and a "Sign out" control in the header once
+// signed in.
+import { expect, type Locator, type Page } from '@playwright/test';
+
+import type { TestUser } from './users';
+
+/** Fills in and sends the sign-in form; does not check the outcome. */
+export async function submitSignIn(page: Page, email: string, password: string): Promise<void> {
+  if (!new URL(page.url(), 'http://x').pathname.startsWith('/sign-in')) {
+    await page.goto('/sign-in');
+  }
+  await page.locator('input[name="email"]').fill(email);
+  await page.locator('input[name="password"]').fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+}
+
+/** Signs `user` in and waits until the page shows they are signed in. */
+export async function signIn(page: Page, user: TestUser): Promise<void> {
+  await page.goto('/sign-in');
+  await submitSignIn(page, user.email, user.password);
+  await expect(page).not.toHaveURL(/\/sign-in/);
+  await expect(signOutControl(page)).toHaveCount(1);
+}
+
+/** The "Sign out" link or button (a button in a form, if signing out is a POST). */
+export function signOutControl(page: Page): Locator {
+  return page
+    .getByRole('button', { name: 'Sign out' })
+    .or(page.getByRole('link', { name: 'Sign out' }));
+}
+
+/** Signs out from wherever the page is, opening the navigation menu first on a narrow screen. */
+export async function signOut(page: Page): Promise<void> {
+  const menu = page.getByRole('button', { name: 'Menu' });
+  const control = signOutControl(page);
+  if (!(await control.isVisible()) && (await menu.isVisible())) {
+    await menu.click();
+  }
+  await control.click();
+}
