@@ -78,6 +78,11 @@ pub enum AppError {
     #[error("forbidden")]
     Forbidden,
 
+    /// A state-changing page request without the right CSRF token (see `crate::csrf`): 403
+    /// and "Your form has expired. Go back and try again." Nothing was changed.
+    #[error("the form's CSRF token is missing or wrong")]
+    FormExpired,
+
     /// The store failed (the database is down, the data is inconsistent): 500.
     #[error("the store failed ({})", store_error_kind(.0))]
     Store(StoreError),
@@ -107,7 +112,7 @@ impl AppError {
             AppError::Conflict => StatusCode::CONFLICT,
             AppError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::FormExpired => StatusCode::FORBIDDEN,
             AppError::Store(_) | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -131,6 +136,7 @@ impl IntoResponse for AppError {
             },
             AppError::Unauthorized => ErrorReport::new(ErrorKind::Unauthorized),
             AppError::Forbidden => ErrorReport::new(ErrorKind::Forbidden),
+            AppError::FormExpired => ErrorReport::new(ErrorKind::FormExpired),
             AppError::Store(err) => {
                 tracing::error!(
                     kind = store_error_kind(&err),
@@ -301,6 +307,7 @@ enum ErrorKind {
     Conflict,
     Unauthorized,
     Forbidden,
+    FormExpired,
     Internal,
 }
 
@@ -311,7 +318,7 @@ impl ErrorKind {
             ErrorKind::Validation | ErrorKind::Refused => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorKind::Conflict => StatusCode::CONFLICT,
             ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
-            ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+            ErrorKind::Forbidden | ErrorKind::FormExpired => StatusCode::FORBIDDEN,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -325,6 +332,7 @@ impl ErrorKind {
             ErrorKind::Conflict => "conflict",
             ErrorKind::Unauthorized => "unauthorized",
             ErrorKind::Forbidden => "forbidden",
+            ErrorKind::FormExpired => "form-expired",
             ErrorKind::Internal => "internal",
         }
     }
@@ -339,6 +347,7 @@ impl ErrorKind {
             ErrorKind::Conflict => "Someone else changed this case",
             ErrorKind::Unauthorized => "Authentication needed",
             ErrorKind::Forbidden => "Not allowed",
+            ErrorKind::FormExpired => "Your form has expired",
             ErrorKind::Internal => "Sorry, there is a problem with the service",
         }
     }
@@ -359,6 +368,7 @@ impl ErrorKind {
                  account, is refused."
             }
             ErrorKind::Forbidden => "Your role cannot use this.",
+            ErrorKind::FormExpired => "Your form has expired. Go back and try again.",
             ErrorKind::Internal => "Something went wrong on our side. Try again later.",
         }
     }
@@ -371,6 +381,7 @@ impl ErrorKind {
             | ErrorKind::Unauthorized
             | ErrorKind::Forbidden => "errors/not_found.html",
             ErrorKind::Validation => "errors/validation.html",
+            ErrorKind::FormExpired => "errors/form_expired.html",
             ErrorKind::Conflict => "errors/conflict.html",
             ErrorKind::Internal => "errors/server_error.html",
         }
@@ -438,7 +449,7 @@ pub async fn render_error_pages<S: Store>(
 }
 
 /// Whether a path is part of the JSON API, which answers errors with problem details.
-fn is_api(path: &str) -> bool {
+pub(crate) fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 

@@ -16,11 +16,16 @@
 //! 4. panics become the 500 page instead of a dropped connection;
 //! 5. the routes ([`routes`]), one module per user journey.
 //!
-//! Adding pages: write `routes/<journey>.rs` with a `routes()` function and merge it in
-//! `routes/mod.rs`; put its templates in `templates/` and list them in [`templates`].
-//! Authentication plugs in as extractors on [`AppState`] (see [`Nav`], which is where the
-//! signed-in user's role will choose the navigation) and, for CSRF, as one more layer in
-//! [`router`].
+//! Between the error pages and the security headers, [`session::layer`] finds the signed-in
+//! user from the session cookie and the CSRF token for the request; inside the routes,
+//! [`csrf::require_token`] refuses a state-changing request whose form does not carry it.
+//!
+//! Adding pages: write `routes/<journey>.rs` with a `routes()` function returning a
+//! [`routes::RouteTable`] and merge it in `routes/mod.rs` (every route is listed there, and the
+//! route × role test fails until the new route has its expected statuses); put its templates
+//! in `templates/` and list them in [`templates`]. A handler that needs a signed-in user takes
+//! a [`CurrentUser`]; one that reads or writes personal data gets a capability from
+//! [`policy`] first and records what it did with [`audit::record`].
 #![forbid(unsafe_code)]
 
 use std::future::Future;
@@ -34,14 +39,24 @@ pub use waymark_store as store;
 use waymark_store::Store;
 
 pub mod assets;
+pub mod audit;
+pub mod client_ip;
 pub mod cookies;
+pub mod csrf;
 pub mod error;
 pub mod metrics;
+pub mod passwords;
+pub mod policy;
 pub mod routes;
 pub mod security;
+pub mod session;
 pub mod templates;
+pub mod token;
+pub mod two_factor;
+pub mod uk_time;
 
 pub use error::{AppError, FieldErrors, ServeError};
+pub use session::CurrentUser;
 pub use templates::{Nav, NavItem, Templates};
 
 /// How this instance of the web service is set up. The binary fills it from its flags and
@@ -52,8 +67,15 @@ pub struct Config {
     /// (e.g. "Northshire County Council").
     pub la_name: String,
     /// Whether users reach the service over HTTPS (usually through a reverse proxy that
-    /// terminates TLS). Turns on `Strict-Transport-Security`; later, `Secure` cookies.
+    /// terminates TLS). Turns on `Strict-Transport-Security`, `Secure` cookies and the
+    /// `__Host-` cookie name prefix.
     pub behind_tls: bool,
+    /// Whether the client's address is taken from the last `X-Forwarded-For` entry (set this
+    /// only behind a reverse proxy that sets it; otherwise anyone could claim any address).
+    /// Used for sign-in rate limiting and the audit trail.
+    pub trust_proxy: bool,
+    /// Session timeouts and sign-in limits.
+    pub auth: AuthSettings,
 }
 
 impl Config {
@@ -62,7 +84,43 @@ impl Config {
     pub fn new(la_name: impl Into<String>) -> Config {
         Config {
             la_name: la_name.into(),
-            behind_tls: false,
+            ..Config::default()
+        }
+    }
+}
+
+/// Session timeouts and sign-in limits. The defaults follow the NCSC's guidance for services
+/// holding sensitive personal data; tests shorten them.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// A session ends after this long without a request (default 30 minutes).
+    pub session_idle: chrono::Duration,
+    /// A session ends this long after signing in, however active (default 12 hours).
+    pub session_absolute: chrono::Duration,
+    /// Sign-in attempts allowed from one IP address in [`AuthSettings::attempt_window`]
+    /// (default 50: a council's staff may all come from one proxy address).
+    pub attempts_per_ip: i64,
+    /// Sign-in attempts allowed for one email address in [`AuthSettings::attempt_window`]
+    /// (default 10), whether or not it has an account.
+    pub attempts_per_account: i64,
+    /// The window the attempt limits count over (default 15 minutes).
+    pub attempt_window: chrono::Duration,
+    /// Wrong passwords (or second-factor codes) in a row that lock an account (default 5).
+    pub lock_after: i32,
+    /// How long a locked account stays locked (default 30 minutes).
+    pub lock_for: chrono::Duration,
+}
+
+impl Default for AuthSettings {
+    fn default() -> AuthSettings {
+        AuthSettings {
+            session_idle: chrono::Duration::minutes(30),
+            session_absolute: chrono::Duration::hours(12),
+            attempts_per_ip: 50,
+            attempts_per_account: 10,
+            attempt_window: chrono::Duration::minutes(15),
+            lock_after: 5,
+            lock_for: chrono::Duration::minutes(30),
         }
     }
 }
@@ -116,6 +174,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
             state.clone(),
             error::render_error_pages::<S>,
         ))
+        .layer(from_fn_with_state(state.clone(), session::layer::<S>))
         .layer(from_fn_with_state(headers, security::add_headers))
         .layer(from_fn_with_state(
             state.metrics.clone(),

@@ -7,8 +7,9 @@
 //! `main#main-content`; a footer. Output is HTML-escaped in every `.html` template, so text
 //! from users is inert unless a template marks it `|safe` (never do that for user text).
 //!
-//! Globals every template can use: `service_name`, `la_name`, and `asset_url(name)`
-//! (see [`crate::assets::url`]). `macros.html` holds the form helpers: `error_summary(errors)`
+//! Globals every template can use: `service_name`, `la_name`, `asset_url(name)`
+//! (see [`crate::assets::url`]) and `csrf_input()`, the hidden field every form must carry
+//! (see [`crate::csrf`]). `macros.html` holds the form helpers: `error_summary(errors)`
 //! and `field_error(errors, field)`, which read a [`crate::FieldErrors`].
 
 use std::sync::Arc;
@@ -22,7 +23,8 @@ use serde::Serialize;
 use waymark_store::Store;
 
 use crate::error::AppError;
-use crate::{AppState, Config, assets};
+use crate::session::{CsrfToken, CurrentUser};
+use crate::{AppState, Config, assets, policy};
 
 /// The service's name, in the header and page titles.
 pub const SERVICE_NAME: &str = "Waymark";
@@ -47,6 +49,20 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "errors/server_error.html",
     "errors/conflict.html",
     "errors/validation.html",
+    "errors/form_expired.html",
+    "errors/too_many_attempts.html",
+    "sign_in.html",
+    "sign_in_two_factor.html",
+    "account.html",
+    "account_password.html",
+    "account_two_factor.html",
+    "admin/users.html",
+    "admin/user_new.html",
+    "admin/user_created.html",
+    "admin/user.html",
+    "admin/audit.html",
+    "caseload.html",
+    "case.html",
 ];
 
 /// The compiled templates, shared by every request.
@@ -73,6 +89,7 @@ impl Templates {
         // AGPL section 13: users of a network service are offered its source.
         env.add_global("source_url", SOURCE_URL);
         env.add_function("asset_url", asset_url);
+        env.add_function("csrf_input", csrf_input);
         for (name, source) in TEMPLATES {
             env.add_template(name, source)?;
         }
@@ -91,7 +108,11 @@ impl Templates {
         nav: &Nav,
         context: impl Serialize,
     ) -> Result<Html<String>, AppError> {
-        let ctx = context! { nav => Serde(nav), ..Value::from(Serde(context)) };
+        let ctx = context! {
+            nav => Serde(nav),
+            csrf_token => &nav.csrf_token,
+            ..Value::from(Serde(context))
+        };
         self.env
             .get_template(name)
             .and_then(|template| template.render(ctx))
@@ -143,6 +164,20 @@ fn asset_url(name: &str) -> Result<String, Error> {
     })
 }
 
+/// `{{ csrf_input() }}`: the hidden field with the request's CSRF token, for every form.
+fn csrf_input(state: &State) -> Value {
+    let token = state
+        .lookup("csrf_token")
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    // The token is hex, but escape it anyway: this output is marked safe.
+    let escaped = minijinja::HtmlEscape(&token).to_string();
+    Value::from_safe_string(format!(
+        r#"<input type="hidden" name="{}" value="{escaped}">"#,
+        crate::csrf::FIELD
+    ))
+}
+
 /// One link in the service navigation.
 #[derive(Debug, Clone, Serialize)]
 pub struct NavItem {
@@ -152,23 +187,55 @@ pub struct NavItem {
     pub href: String,
     /// Whether it is the section the user is in (shown as active, with `aria-current`).
     pub current: bool,
+    /// Whether it is a button that posts a form to `href` (signing out changes state, so it
+    /// is a form with the CSRF token, not a link).
+    pub post: bool,
 }
 
-/// The links in the service navigation, which depend on who is signed in.
+/// The links in the service navigation, which depend on who is signed in, and the request's
+/// CSRF token (for the "Sign out" button and every form on the page).
 ///
-/// Every page handler extracts it and passes it to [`Templates::render`]. While nobody can sign
-/// in it is always empty ([`Nav::signed_out`]); the sign-in work builds it from the signed-in
-/// user's role in the extractor below, so no handler chooses navigation itself.
-#[derive(Debug, Clone, Default, Serialize)]
+/// Every page handler extracts it and passes it to [`Templates::render`]. The extractor below
+/// builds it from the signed-in user's role ([`policy::sections`]), so no handler chooses
+/// navigation itself; signed out it is empty.
+#[derive(Clone, Default, Serialize)]
 pub struct Nav {
     /// The links, in order.
     pub items: Vec<NavItem>,
+    /// The request's CSRF token (see [`crate::csrf`]); templates use `csrf_input()`.
+    #[serde(skip)]
+    pub csrf_token: String,
+}
+
+impl std::fmt::Debug for Nav {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Nav")
+            .field("items", &self.items)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Nav {
     /// No links: someone who is not signed in.
     pub fn signed_out() -> Nav {
         Nav::default()
+    }
+
+    /// The navigation for a signed-in user: their role's sections, then "Sign out".
+    pub fn for_user(user: &CurrentUser) -> Nav {
+        let nav = policy::sections(user.role())
+            .into_iter()
+            .fold(Nav::signed_out(), |nav, section| {
+                nav.item(section.label(), section.href())
+            });
+        let mut nav = nav;
+        nav.items.push(NavItem {
+            text: "Sign out".to_string(),
+            href: "/sign-out".to_string(),
+            current: false,
+            post: true,
+        });
+        nav
     }
 
     /// Adds a link.
@@ -178,6 +245,7 @@ impl Nav {
             text: text.into(),
             href: href.into(),
             current: false,
+            post: false,
         });
         self
     }
@@ -214,7 +282,15 @@ impl<S: Store> FromRequestParts<AppState<S>> for Nav {
         parts: &mut Parts,
         _state: &AppState<S>,
     ) -> Result<Nav, Self::Rejection> {
-        Ok(Nav::signed_out().with_current(parts.uri.path()))
+        let nav = match parts.extensions.get::<CurrentUser>() {
+            Some(user) => Nav::for_user(user),
+            None => Nav::signed_out(),
+        };
+        let mut nav = nav.with_current(parts.uri.path());
+        if let Some(token) = parts.extensions.get::<CsrfToken>() {
+            nav.csrf_token = token.as_str().to_string();
+        }
+        Ok(nav)
     }
 }
 
@@ -373,6 +449,62 @@ mod tests {
         );
     }
 
+    /// What each page's handler gives its template, with made-up values.
+    fn sample_context(name: &str, errors: &FieldErrors) -> Value {
+        let base = context! { errors => Serde(errors) };
+        let extra = match name {
+            "cookies.html" => context! { cookies => Serde(crate::cookies::ALL) },
+            "errors/too_many_attempts.html" => context! { minutes => 15 },
+            "sign_in.html" => context! { email => "", next => "" },
+            "sign_in_two_factor.html" => context! { next => "/cases/1" },
+            "account.html" => context! {
+                name => "Ada", email => "ada@example.org", role => "caseworker",
+                organisation => (), la => "990", two_factor_allowed => true,
+                two_factor_on => false, banner => (),
+            },
+            "account_two_factor.html" => context! { on => true, secret => "ABC", uri => "otpauth://" },
+            "admin/users.html" => context! { users => vec![context! {
+                id => 1, name => "Ada", email => "a@x.org", role => "admin",
+                organisation => (), status => "Locked",
+            }] },
+            "admin/user_new.html" => context! {
+                email => "", name => "", role => "", organisation => "",
+                roles => vec![context! { value => "admin", label => "administrator" }],
+            },
+            "admin/user_created.html" => context! {
+                id => 1, name => "Ada", email => "a@x.org", password => "abcde-fghij", new => true,
+            },
+            "admin/user.html" => context! {
+                id => 2, name => "Ada", email => "a@x.org", role => "admin",
+                role_label => "administrator", organisation => "Trust", status => "Locked",
+                locked => true, locked_until => "4 March 2026 at 2:45pm", failed_sign_ins => 5,
+                disabled => false, two_factor => false, created => "1 March 2026 at 9am",
+                is_self => false,
+                roles => vec![context! { value => "admin", label => "administrator" }],
+            },
+            "admin/audit.html" => context! {
+                case => "12", searched => 12, limit => 200, entries => vec![context! {
+                    who => "Ada", user_id => 1, action => "Viewed the case",
+                    record => "Case 12", when => "4 March 2026 at 2:45pm", ip => "192.0.2.1",
+                }],
+            },
+            "caseload.html" => context! { shown => 1, total => 1, cases => vec![context! {
+                id => 1, reference => "R1", name => "Ada", date_of_birth => (),
+                stage => "Assessing", received => "1 March 2026",
+            }] },
+            "case.html" => context! {
+                reference => "R1", name => "Ada Lovelace", date_of_birth => "1 March 2016",
+                stage => "Assessing", received => "1 March 2026", today => "2 March 2026",
+                clocks => vec![context! {
+                    label => "Final plan issued", about => (), due => "20 July 2026",
+                    done => (), status => "Due", days_remaining => 140, days_overdue => (),
+                }],
+            },
+            _ => context! {},
+        };
+        context! { ..base, ..extra }
+    }
+
     #[test]
     fn every_template_renders() {
         let errors = FieldErrors::new();
@@ -380,10 +512,7 @@ mod tests {
             if *name == "layout.html" || *name == "macros.html" {
                 continue;
             }
-            let html = render(
-                name,
-                context! { errors => Serde(&errors), cookies => Serde(crate::cookies::ALL) },
-            );
+            let html = render(name, sample_context(name, &errors));
             assert!(html.starts_with("<!DOCTYPE html>"), "{name}");
             assert!(html.contains("Northshire County Council"), "{name}");
         }

@@ -4,24 +4,23 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Serialize;
 use waymark_store::Store;
 
 use crate::AppState;
 use crate::error::store_error_kind;
+use crate::routes::RouteTable;
 
 /// How long the database may take to answer before the instance is reported unhealthy: less
 /// than a load balancer's usual health-check timeout.
 const DATABASE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// The health route.
-pub fn routes<S: Store>() -> Router<AppState<S>> {
-    Router::new().route("/health", get(health::<S>))
+pub fn routes<S: Store>() -> RouteTable<S> {
+    RouteTable::new().get("/health", health::<S>)
 }
 
 /// The health report.

@@ -1,27 +1,123 @@
 //! Every route, grouped by user journey: one module per journey, each with a `routes()`
-//! function giving its part of the router, and its handlers, form types and page contexts
-//! beside it.
+//! function giving its part of the [`RouteTable`], and its handlers, form types and page
+//! contexts beside it.
 //!
-//! A new journey (`cases.rs`, `portal.rs`, `api.rs`...) is one `mod` line and one `.merge`
-//! below. Routes that need a signed-in user take the user as an extractor argument, so a route
-//! cannot forget to check.
+//! A route is added through [`RouteTable::get`] or [`RouteTable::post`], which both put it in
+//! the router and list it ([`RouteTable::list`]). The route × role test walks that list, so a
+//! new route fails the test until its expected status for every role is written down.
+//! Routes that need a signed-in user take a [`crate::CurrentUser`] as an argument, so a route
+//! cannot forget to check; what they may see is decided in [`crate::policy`].
 
 use axum::Router;
-use axum::routing::get;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::middleware::from_fn;
+use axum::routing::{MethodRouter, get, post};
 use waymark_store::Store;
 
-use crate::{AppState, assets, error, metrics};
+use crate::{AppState, assets, csrf, error, metrics};
 
+pub mod account;
+pub mod admin_audit;
+pub mod admin_users;
+pub mod cases;
 pub mod health;
 pub mod pages;
+pub mod sign_in;
 
-/// Every route of the application, before the layers [`crate::router`] adds.
-pub fn routes<S: Store>() -> Router<AppState<S>> {
-    Router::new()
+/// One route: a method and a path pattern as axum writes it (`/cases/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteInfo {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path pattern.
+    pub path: &'static str,
+}
+
+/// Routes being put together: the router and the list of what is in it.
+pub struct RouteTable<S> {
+    router: Router<AppState<S>>,
+    list: Vec<RouteInfo>,
+}
+
+impl<S: Store> Default for RouteTable<S> {
+    fn default() -> Self {
+        RouteTable {
+            router: Router::new(),
+            list: Vec::new(),
+        }
+    }
+}
+
+impl<S: Store> RouteTable<S> {
+    /// No routes yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn add(mut self, method: Method, path: &'static str, route: MethodRouter<AppState<S>>) -> Self {
+        self.router = self.router.route(path, route);
+        self.list.push(RouteInfo { method, path });
+        self
+    }
+
+    /// A `GET` route.
+    pub fn get<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState<S>>,
+        T: 'static,
+    {
+        self.add(Method::GET, path, get(handler))
+    }
+
+    /// A `POST` route (the CSRF check applies: see [`crate::csrf`]).
+    pub fn post<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState<S>>,
+        T: 'static,
+    {
+        self.add(
+            Method::POST,
+            path,
+            post(handler).route_layer(from_fn(csrf::require_token)),
+        )
+    }
+
+    /// Both tables' routes.
+    pub fn merge(mut self, other: RouteTable<S>) -> Self {
+        self.router = self.router.merge(other.router);
+        self.list.extend(other.list);
+        self
+    }
+
+    /// The routes listed so far.
+    pub fn list(&self) -> &[RouteInfo] {
+        &self.list
+    }
+}
+
+/// Every route of the application, listed.
+pub fn table<S: Store>() -> RouteTable<S> {
+    RouteTable::new()
         .merge(pages::routes())
+        .merge(sign_in::routes())
+        .merge(account::routes())
+        .merge(cases::routes())
+        .merge(admin_users::routes())
+        .merge(admin_audit::routes())
         .merge(health::routes())
-        .route("/metrics", get(metrics::render::<S>))
-        .route("/assets/{file}", get(assets::serve))
-        .route("/favicon.ico", get(assets::favicon))
-        .fallback(error::not_found)
+        .get("/metrics", metrics::render::<S>)
+        .get("/assets/{file}", assets::serve)
+        .get("/favicon.ico", assets::favicon)
+}
+
+/// Every route of the application as a router, with the "Page not found" fallback, before
+/// the layers [`crate::router`] adds.
+pub fn routes<S: Store>() -> Router<AppState<S>> {
+    table::<S>().router.fallback(error::not_found)
+}
+
+/// Every route's method and path, for tests that visit them all.
+pub fn list() -> Vec<RouteInfo> {
+    table::<waymark_store::Backend>().list
 }

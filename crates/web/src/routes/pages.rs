@@ -1,24 +1,22 @@
 //! Pages anyone can see without signing in: the start page, the cookies page and the
 //! accessibility statement.
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Html;
-use axum::routing::get;
 use minijinja::context;
-use minijinja::value::Serde;
 use waymark_store::Store;
 
 use crate::error::AppResult;
+use crate::routes::RouteTable;
 use crate::templates::Nav;
 use crate::{AppState, cookies};
 
 /// The public pages.
-pub fn routes<S: Store>() -> Router<AppState<S>> {
-    Router::new()
-        .route("/", get(start::<S>))
-        .route("/cookies", get(cookies_page::<S>))
-        .route("/accessibility", get(accessibility::<S>))
+pub fn routes<S: Store>() -> RouteTable<S> {
+    RouteTable::new()
+        .get("/", start::<S>)
+        .get("/cookies", cookies_page::<S>)
+        .get("/accessibility", accessibility::<S>)
 }
 
 /// `GET /`: what Waymark is, who it is for, and the way in ("Sign in").
@@ -31,11 +29,20 @@ async fn cookies_page<S: Store>(
     State(state): State<AppState<S>>,
     nav: Nav,
 ) -> AppResult<Html<String>> {
-    state.templates.render(
-        "cookies.html",
-        &nav,
-        context! { cookies => Serde(cookies::ALL) },
-    )
+    // Behind TLS the names carry the `__Host-` prefix: show them as the browser has them.
+    let shown: Vec<_> = cookies::ALL
+        .iter()
+        .map(|c| {
+            context! {
+                name => cookies::name(c.name, state.config.behind_tls),
+                purpose => c.purpose,
+                expires => c.expires,
+            }
+        })
+        .collect();
+    state
+        .templates
+        .render("cookies.html", &nav, context! { cookies => shown })
 }
 
 /// `GET /accessibility`: the accessibility statement (WCAG 2.2 AA).

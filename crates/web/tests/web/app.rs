@@ -8,12 +8,21 @@ use reqwest::header::HeaderMap;
 use reqwest::{Client, StatusCode, redirect};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use waymark_store::Backend;
 use waymark_store::testing::TestDb;
+use waymark_store::{Backend, Store};
 use waymark_web::{AppState, Config};
 
 /// The LA name every test app runs as.
 pub const LA_NAME: &str = "Northshire County Council";
+
+/// The code of the LA whose users and cases the tests mostly use (registered by `spawn`).
+pub const LA_CODE: &str = "990";
+
+/// Another LA (also registered): its records must never be visible to the first LA's users.
+pub const OTHER_LA_CODE: &str = "991";
+
+/// The other LA's name.
+pub const OTHER_LA_NAME: &str = "Southdale Borough Council";
 
 /// A running app. The server stops when this is dropped.
 pub struct TestApp {
@@ -54,6 +63,12 @@ impl TestApp {
     pub async fn spawn_with(config: Config) -> TestApp {
         let db = TestDb::sqlite();
         let store = db.store().await;
+        for (la, name) in [(LA_CODE, LA_NAME), (OTHER_LA_CODE, OTHER_LA_NAME)] {
+            store
+                .ensure_la(&la_code(la), name)
+                .await
+                .unwrap_or_else(|e| panic!("could not register LA {la}: {e}"));
+        }
         let state = AppState::new(store.clone(), config)
             .unwrap_or_else(|e| panic!("the app did not start: {e}"));
         let listener = TcpListener::bind("127.0.0.1:0")
@@ -160,3 +175,243 @@ pub fn asset_urls(html: &str) -> Vec<&str> {
 
 /// The public pages, for tests that check every page.
 pub const PAGES: &[&str] = &["/", "/cookies", "/accessibility"];
+
+// People and cases, and browsers signed in as them.
+
+use chrono::{NaiveDate, Utc};
+use reqwest::header::SET_COOKIE;
+use waymark_store::cases::{self, LoadedCase};
+use waymark_store::domain::actor::{Actor, Role};
+use waymark_store::domain::case::{Child, Request};
+use waymark_store::domain::command::NewRequest;
+use waymark_store::{CaseId, LaCode, NewUser, Session, User};
+
+/// The password every test account is made with.
+pub const PASSWORD: &str = "purple tractor umbrella";
+
+/// An LA code from text the tests control.
+pub fn la_code(code: &str) -> LaCode {
+    LaCode::parse(code).unwrap_or_else(|e| panic!("{code}: {e}"))
+}
+
+/// The value of `name="NAME" value="..."` in a page (the first such input).
+pub fn input_value<'a>(html: &'a str, name: &str) -> Option<&'a str> {
+    let needle = format!("name=\"{name}\" value=\"");
+    let start = html.find(&needle)? + needle.len();
+    let end = html[start..].find('"')?;
+    Some(&html[start..start + end])
+}
+
+/// A browser: its own cookies, no redirects followed, and the CSRF token of the last page
+/// that had a form.
+pub struct Browser {
+    /// The app's address.
+    pub base: String,
+    /// The HTTP client with this browser's cookie jar.
+    pub client: Client,
+    /// The token forms carry, once known.
+    pub csrf: String,
+    /// The session token this browser was last given, if any.
+    pub session: Option<String>,
+}
+
+impl Browser {
+    /// A new browser with no cookies.
+    pub fn new(app: &TestApp) -> Browser {
+        Browser {
+            base: app.base.clone(),
+            client: Client::builder()
+                .redirect(redirect::Policy::none())
+                .cookie_store(true)
+                .build()
+                .unwrap_or_else(|e| panic!("no HTTP client: {e}")),
+            csrf: String::new(),
+            session: None,
+        }
+    }
+
+    /// `GET path`; remembers the page's CSRF token if it has one.
+    pub async fn get(&mut self, path: &str) -> Page {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let page = read(response).await;
+        if let Some(token) = input_value(&page.body, "csrf_token") {
+            self.csrf = token.to_string();
+        }
+        page
+    }
+
+    /// `POST path` with the form fields and this browser's CSRF token.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.csrf.clone();
+        let mut form: Vec<(&str, &str)> = vec![("csrf_token", &csrf)];
+        form.extend_from_slice(fields);
+        self.post_raw(path, &form).await
+    }
+
+    /// `POST path` with exactly these fields (no CSRF token unless given).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        let page = read(response).await;
+        if let Some(token) = input_value(&page.body, "csrf_token") {
+            self.csrf = token.to_string();
+        }
+        page
+    }
+
+    /// Signs in through the real form; returns the answer to the POST.
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        let form = self.get("/sign-in").await;
+        assert_eq!(form.status, 200, "{}", form.body);
+        let answer = self
+            .post("/sign-in", &[("email", email), ("password", password)])
+            .await;
+        if let Some(token) = set_cookies(&answer).iter().find_map(|c| {
+            c.strip_prefix("waymark-session=")
+                .and_then(|rest| rest.split(';').next())
+                .map(str::to_string)
+        }) {
+            self.session = Some(token);
+        }
+        answer
+    }
+}
+
+impl TestApp {
+    /// Makes an account in `la` with [`PASSWORD`] (Argon2id, as `waymark user add` does).
+    pub async fn add_user_in(&self, role: Role, la: &str, email: &str, name: &str) -> User {
+        let hash = waymark_web::passwords::hash(PASSWORD.to_string())
+            .await
+            .unwrap_or_else(|e| panic!("hash: {e:?}"));
+        self.store
+            .create_user(NewUser {
+                email: email.to_string(),
+                name: name.to_string(),
+                role,
+                la: la_code(la),
+                organisation: (role == Role::Professional).then(|| "Riverside NHS Trust".into()),
+                password_hash: Some(hash),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("create user {email}: {e}"))
+    }
+
+    /// Makes an account in [`LA_CODE`] with a made-up email from its role and `who`.
+    pub async fn add_user(&self, role: Role, who: &str) -> User {
+        let email = format!("{who}.{}@northshire.example", waymark_store::role_name(role));
+        self.add_user_in(role, LA_CODE, &email, &format!("Test {who}"))
+            .await
+    }
+
+    /// A new account with `role`, signed in through the real sign-in form.
+    pub async fn sign_in_as(&self, role: Role) -> (User, Browser) {
+        let who = format!("u{}", COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let user = self.add_user(role, &who).await;
+        let mut browser = Browser::new(self);
+        let answer = browser.sign_in(&user.email, PASSWORD).await;
+        assert_eq!(answer.status, 303, "sign-in failed: {}", answer.body);
+        // Pick up the session's CSRF token from a signed-in page.
+        browser.get("/account").await;
+        (user, browser)
+    }
+
+    /// A browser with a session made directly in the store (no sign-in form, no password
+    /// hashing): for tests that need many sessions, such as the route × role matrix.
+    pub async fn session_for(&self, user: &User) -> Browser {
+        let token = waymark_web::token::new_token().unwrap_or_else(|e| panic!("{e:?}"));
+        let csrf = waymark_web::token::new_token().unwrap_or_else(|e| panic!("{e:?}"));
+        let now = Utc::now();
+        self.store
+            .create_session(Session {
+                token_hash: waymark_web::token::hash(&token),
+                user_id: user.id,
+                csrf_token: csrf.clone(),
+                created_at: now,
+                last_seen_at: now,
+                expires_at: now + chrono::Duration::hours(1),
+            })
+            .await
+            .unwrap_or_else(|e| panic!("create session: {e}"));
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let url: reqwest::Url = self.base.parse().unwrap_or_else(|e| panic!("{e}"));
+        jar.add_cookie_str(&format!("waymark-session={token}"), &url);
+        Browser {
+            base: self.base.clone(),
+            client: Client::builder()
+                .redirect(redirect::Policy::none())
+                .cookie_provider(jar)
+                .build()
+                .unwrap_or_else(|e| panic!("no HTTP client: {e}")),
+            csrf,
+            session: Some(token),
+        }
+    }
+
+    /// Opens a case in `la` for a child with these names, as a caseworker would.
+    pub async fn add_case_in(&self, la: &str, given: &str, family: &str) -> LoadedCase {
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        let request = NewRequest {
+            reference: format!("T{n}"),
+            child: Child {
+                given_name: given.to_string(),
+                family_name: family.to_string(),
+                date_of_birth: day("2016-03-01"),
+                upn: None,
+                uln: None,
+                nhs_number: None,
+                address: None,
+                parents: vec![],
+            },
+            request: Request {
+                received: day("2026-01-05"),
+                source: "PAR".into(),
+                reasons: "Needs are not being met".into(),
+            },
+        };
+        let actor = Actor {
+            user: "seed".into(),
+            role: Role::Caseworker,
+            la: la_code(la),
+        };
+        cases::open(&self.store, &request, &actor, day("2026-01-05"), Utc::now())
+            .await
+            .unwrap_or_else(|e| panic!("open case: {e}"))
+    }
+
+    /// Opens a case in [`LA_CODE`].
+    pub async fn add_case(&self, given: &str, family: &str) -> LoadedCase {
+        self.add_case_in(LA_CODE, given, family).await
+    }
+
+    /// Gives a user an open relation (`parent`, `advice`, `named`) to a case of [`LA_CODE`].
+    pub async fn grant(&self, user: &User, case: CaseId, relation: &str) {
+        self.store
+            .grant_case_access(user.id, case, &la_code(LA_CODE), relation, Utc::now())
+            .await
+            .unwrap_or_else(|e| panic!("grant {relation}: {e}"));
+    }
+}
+
+/// Makes test emails and references unique within the test binary.
+static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// The `Set-Cookie` headers of a page.
+pub fn set_cookies(page: &Page) -> Vec<String> {
+    page.headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect()
+}
+

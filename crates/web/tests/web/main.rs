@@ -10,3 +10,4 @@ mod health;
 mod metrics;
 mod pages;
 mod security;
+mod sign_in;

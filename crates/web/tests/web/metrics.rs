@@ -47,7 +47,7 @@ async fn metrics_count_requests_by_method_route_and_status() {
 #[tokio::test]
 async fn requests_for_unknown_addresses_share_one_label_and_never_show_the_path() {
     let app = TestApp::spawn().await;
-    app.get("/cases/Jane-Smith").await;
+    app.get("/children/Jane-Smith").await;
     app.get("/assets/waymark-00000000.css").await;
     let text = app.get("/metrics").await.body;
     assert_eq!(

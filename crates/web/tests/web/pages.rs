@@ -87,12 +87,16 @@ async fn cookies_page_lists_only_strictly_necessary_cookies() {
     let app = TestApp::spawn().await;
     let html = app.get("/cookies").await.body;
     assert!(html.contains("strictly necessary"));
-    assert!(html.contains(r#"<h3 class="govuk-summary-card__title">waymark_session</h3>"#));
-    assert!(html.contains(r#"<h3 class="govuk-summary-card__title">waymark_csrf</h3>"#));
+    for name in ["waymark-session", "waymark-csrf", "waymark-two-factor"] {
+        assert!(
+            html.contains(&format!(r#"<h3 class="govuk-summary-card__title">{name}</h3>"#)),
+            "{name}"
+        );
+    }
     assert_eq!(
         html.matches(r#"<div class="govuk-summary-card">"#).count(),
-        2,
-        "two cookies, no more"
+        3,
+        "three cookies, no more"
     );
     assert!(html.contains("We do not use cookies to track you"));
 }

@@ -1,0 +1,217 @@
+//! Writing the audit trail from the web layer: every read and write of personal data, and
+//! signing in and out, is recorded with [`record`] before the page is shown (DESIGN.md,
+//! "Security model"). If the entry cannot be written the request fails: a read that could
+//! not be recorded does not happen.
+//!
+//! Entries hold ids only ([`Record`] cannot carry a name or an email), the user's LA and the
+//! client's address ([`ClientIp`]). The store chains them by hash (`waymark audit verify`).
+
+use chrono::Utc;
+use waymark_store::{CaseId, LaCode, NewAuditEntry, Store, UserId};
+
+use crate::client_ip::ClientIp;
+use crate::error::AppResult;
+use crate::session::CurrentUser;
+
+/// What was done, as the audit trail names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Signed in (password, and second factor if set up).
+    SignIn,
+    /// A wrong password or code for an account.
+    SignInFailed,
+    /// Signed out.
+    SignOut,
+    /// Signed out of every session.
+    SignOutEverywhere,
+    /// Changed their own password.
+    ChangePassword,
+    /// Set up a second factor.
+    SetUpTwoFactor,
+    /// Removed their second factor.
+    RemoveTwoFactor,
+    /// Opened a case.
+    ViewCase,
+    /// Listed the LA's cases (names and dates of birth).
+    ViewCaseload,
+    /// Listed the LA's accounts.
+    ViewUsers,
+    /// Opened an account.
+    ViewUser,
+    /// Made an account.
+    CreateUser,
+    /// Changed an account's role.
+    ChangeRole,
+    /// Disabled an account.
+    DisableUser,
+    /// Re-enabled an account.
+    EnableUser,
+    /// Unlocked an account locked by wrong passwords.
+    UnlockUser,
+    /// Gave an account a new one-time password.
+    ResetPassword,
+    /// Searched the audit trail.
+    ViewAudit,
+}
+
+impl Action {
+    /// The action's name in the trail.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::SignIn => "sign_in",
+            Action::SignInFailed => "sign_in_failed",
+            Action::SignOut => "sign_out",
+            Action::SignOutEverywhere => "sign_out_everywhere",
+            Action::ChangePassword => "change_password",
+            Action::SetUpTwoFactor => "set_up_two_factor",
+            Action::RemoveTwoFactor => "remove_two_factor",
+            Action::ViewCase => "view_case",
+            Action::ViewCaseload => "view_caseload",
+            Action::ViewUsers => "view_users",
+            Action::ViewUser => "view_user",
+            Action::CreateUser => "create_user",
+            Action::ChangeRole => "change_role",
+            Action::DisableUser => "disable_user",
+            Action::EnableUser => "enable_user",
+            Action::UnlockUser => "unlock_user",
+            Action::ResetPassword => "reset_password",
+            Action::ViewAudit => "view_audit",
+        }
+    }
+
+    /// The action in plain words, for the audit page.
+    pub fn label(name: &str) -> &str {
+        match name {
+            "sign_in" => "Signed in",
+            "sign_in_failed" => "Wrong password or code",
+            "sign_out" => "Signed out",
+            "sign_out_everywhere" => "Signed out everywhere",
+            "change_password" => "Changed their password",
+            "set_up_two_factor" => "Set up two-factor authentication",
+            "remove_two_factor" => "Turned off two-factor authentication",
+            "view_case" => "Viewed the case",
+            "view_caseload" => "Viewed the caseload",
+            "view_users" => "Viewed the list of users",
+            "view_user" => "Viewed a user",
+            "create_user" => "Added a user",
+            "change_role" => "Changed a user’s role",
+            "disable_user" => "Disabled a user",
+            "enable_user" => "Re-enabled a user",
+            "unlock_user" => "Unlocked a user",
+            "reset_password" => "Reset a user’s password",
+            "view_audit" => "Searched the audit trail",
+            other => other,
+        }
+    }
+}
+
+/// The record an action was about: its kind and id, never its contents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Record {
+    /// A case.
+    Case(CaseId),
+    /// The LA's list of cases.
+    Caseload,
+    /// A user account.
+    User(UserId),
+    /// The LA's list of accounts.
+    Users,
+    /// A session (signing in and out).
+    Session,
+    /// The audit trail, optionally for one case.
+    AuditTrail(Option<CaseId>),
+}
+
+impl Record {
+    fn record_type(self) -> &'static str {
+        match self {
+            Record::Case(_) => "case",
+            Record::Caseload => "caseload",
+            Record::User(_) | Record::Users => "user",
+            Record::Session => "session",
+            Record::AuditTrail(_) => "audit",
+        }
+    }
+
+    fn record_id(self) -> Option<String> {
+        match self {
+            Record::Case(id) => Some(id.0.to_string()),
+            Record::User(id) => Some(id.to_string()),
+            _ => None,
+        }
+    }
+
+    fn case_id(self) -> Option<CaseId> {
+        match self {
+            Record::Case(id) => Some(id),
+            Record::AuditTrail(case) => case,
+            _ => None,
+        }
+    }
+}
+
+/// Records that the signed-in `user` did `action` to `record` from `ip`.
+///
+/// # Errors
+/// [`crate::AppError::Store`] if the entry could not be written (the caller must not go on to
+/// show or change the data).
+pub async fn record<S: Store>(
+    store: &S,
+    user: &CurrentUser,
+    action: Action,
+    record: Record,
+    ip: &ClientIp,
+) -> AppResult<()> {
+    record_for(store, Some(user.id()), user.la(), action, record, ip).await
+}
+
+/// Records an action by a user who is not (yet) signed in: a sign-in, or a failed one.
+///
+/// # Errors
+/// [`crate::AppError::Store`] if the entry could not be written.
+pub async fn record_for<S: Store>(
+    store: &S,
+    user: Option<UserId>,
+    la: &LaCode,
+    action: Action,
+    record: Record,
+    ip: &ClientIp,
+) -> AppResult<()> {
+    store
+        .append_audit(NewAuditEntry {
+            at: Utc::now(),
+            user_id: user,
+            la: Some(la.clone()),
+            action: action.as_str().to_string(),
+            record_type: record.record_type().to_string(),
+            record_id: record.record_id(),
+            case_id: record.case_id(),
+            ip: ip.0.map(|ip| ip.to_string()),
+        })
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_carry_ids_only() {
+        assert_eq!(Record::Case(CaseId(12)).record_id().as_deref(), Some("12"));
+        assert_eq!(Record::Case(CaseId(12)).case_id(), Some(CaseId(12)));
+        assert_eq!(Record::User(UserId(3)).record_type(), "user");
+        assert_eq!(
+            Record::AuditTrail(Some(CaseId(4))).case_id(),
+            Some(CaseId(4))
+        );
+        assert_eq!(Record::Session.record_id(), None);
+    }
+
+    #[test]
+    fn every_action_has_a_label() {
+        for action in [Action::SignIn, Action::ViewCase, Action::UnlockUser] {
+            assert_ne!(Action::label(action.as_str()), action.as_str());
+        }
+    }
+}

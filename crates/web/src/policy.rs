@@ -1,0 +1,321 @@
+//! Who may see and do what: the one place that decides (DESIGN.md, "Security model").
+//! Handlers never decide access themselves: they ask a function here, which hands out a
+//! *capability* only when the rule holds. A capability is a value of a type that only this
+//! module can make (its fields are private), and the code that reads personal data takes it as
+//! an argument or is one of its methods, so a page cannot read a case without having been
+//! allowed to.
+//!
+//! The rules:
+//!
+//! - **Tenancy**: every record belongs to one local authority; a user sees only their own LA's.
+//!   A record of another LA is "not found" (404), never "forbidden", so that its existence is
+//!   not revealed. Every read below is scoped by the user's LA.
+//! - `caseworker`, `manager`, `admin` (LA staff): every case of their LA.
+//! - `professional`: a child's case only while they have an open `advice` request or are
+//!   `named` on the plan (`case_access`).
+//! - `parent`: only a case where they have an open `parent` relation.
+//! - `viewer`, `scrutiny`: no personal data at all (aggregate dashboards and committee packs).
+//! - `admin`: manages the accounts of their own LA and searches its audit trail.
+//! - LA staff may set up a second factor (TOTP).
+//!
+//! A page the user's *role* may not use at all answers 403; a *record* they may not see
+//! answers 404.
+
+use waymark_store::cases::{self, LoadedCase};
+use waymark_store::domain::actor::Role;
+use waymark_store::{AuditEntry, CaseAccess, CaseId, LaCode, StoredCase, Store, User, UserId};
+
+use crate::error::{AppError, AppResult};
+use crate::session::CurrentUser;
+
+/// The parts of the service a role works in, in the order the navigation lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// The LA's cases (LA staff).
+    Caseload,
+    /// Accounts of the LA (admins).
+    Users,
+    /// The audit trail (admins).
+    Audit,
+    /// The user's own account (everyone signed in).
+    Account,
+}
+
+impl Section {
+    /// The link text.
+    pub fn label(self) -> &'static str {
+        match self {
+            Section::Caseload => "Caseload",
+            Section::Users => "Users",
+            Section::Audit => "Audit trail",
+            Section::Account => "Your account",
+        }
+    }
+
+    /// Where it starts.
+    pub fn href(self) -> &'static str {
+        match self {
+            Section::Caseload => "/caseload",
+            Section::Users => "/admin/users",
+            Section::Audit => "/admin/audit",
+            Section::Account => "/account",
+        }
+    }
+}
+
+/// The sections a role works in. ("Unallocated" for managers and "Reports" join this list
+/// when their pages exist.)
+pub fn sections(role: Role) -> Vec<Section> {
+    let mut sections = Vec::new();
+    if role.is_la_staff() {
+        sections.push(Section::Caseload);
+    }
+    if role == Role::Admin {
+        sections.extend([Section::Users, Section::Audit]);
+    }
+    sections.push(Section::Account);
+    sections
+}
+
+/// Where a user lands after signing in: their caseload for LA staff, else their account.
+pub fn home(role: Role) -> &'static str {
+    if role.is_la_staff() {
+        Section::Caseload.href()
+    } else {
+        Section::Account.href()
+    }
+}
+
+/// Whether the user may set up a second factor (LA staff).
+pub fn can_use_two_factor(user: &CurrentUser) -> bool {
+    user.role().is_la_staff()
+}
+
+/// Why a user may see a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// LA staff: the whole case.
+    Staff,
+    /// A professional with an open advice request or named on the plan.
+    Professional,
+    /// The child's parent or carer, or the young person.
+    Parent,
+}
+
+/// Capability: the user may read this case of their LA.
+#[derive(Debug)]
+pub struct CaseView<'u> {
+    user: &'u CurrentUser,
+    case: CaseId,
+    reach: Reach,
+}
+
+impl CaseView<'_> {
+    /// The case.
+    pub fn case_id(&self) -> CaseId {
+        self.case
+    }
+
+    /// The local authority it belongs to (the user's).
+    pub fn la(&self) -> &LaCode {
+        self.user.la()
+    }
+
+    /// Why the user may see it (which view of it they get).
+    pub fn reach(&self) -> Reach {
+        self.reach
+    }
+
+    /// Reads the case. [`AppError::NotFound`] if the LA has no such case.
+    ///
+    /// # Errors
+    /// Not found, or the store failed.
+    pub async fn load<S: Store>(&self, store: &S) -> AppResult<LoadedCase> {
+        cases::load(store, self.la(), self.case)
+            .await
+            .map_err(|err| match err {
+                cases::CaseError::Store(err) => AppError::from(err),
+                _ => AppError::Internal("case_unreadable"),
+            })?
+            .ok_or(AppError::NotFound)
+    }
+}
+
+/// May the user read this case? `None` means "not found" to them (404): another LA's case,
+/// a case they have no open relation to, or any case for a viewer or scrutiny member.
+///
+/// # Errors
+/// The store failed.
+pub async fn can_view_case<'u, S: Store>(
+    store: &S,
+    user: &'u CurrentUser,
+    case: CaseId,
+) -> AppResult<Option<CaseView<'u>>> {
+    let wanted: &[&str] = match user.role() {
+        Role::Caseworker | Role::Manager | Role::Admin => {
+            // Scoped by LA when it is read: another LA's case is not found.
+            return Ok(Some(CaseView {
+                user,
+                case,
+                reach: Reach::Staff,
+            }));
+        }
+        Role::Professional => &[CaseAccess::ADVICE, CaseAccess::NAMED],
+        Role::Parent => &[CaseAccess::PARENT],
+        Role::Viewer | Role::Scrutiny => return Ok(None),
+    };
+    let open = store.open_case_access(user.id(), case).await?;
+    let allowed = open
+        .iter()
+        .any(|access| &access.la == user.la() && wanted.contains(&access.relation.as_str()));
+    Ok(allowed.then_some(CaseView {
+        user,
+        case,
+        reach: if user.role() == Role::Parent {
+            Reach::Parent
+        } else {
+            Reach::Professional
+        },
+    }))
+}
+
+/// Capability: the user may list every case of their LA (LA staff).
+#[derive(Debug)]
+pub struct CaseList<'u> {
+    user: &'u CurrentUser,
+}
+
+impl CaseList<'_> {
+    /// A page of the LA's cases, in the order they were created.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn page<S: Store>(
+        &self,
+        store: &S,
+        limit: i64,
+        offset: i64,
+    ) -> AppResult<Vec<StoredCase>> {
+        Ok(store.list_cases(self.user.la(), limit, offset).await?)
+    }
+
+    /// How many cases the LA has.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn count<S: Store>(&self, store: &S) -> AppResult<i64> {
+        Ok(store.count_cases(self.user.la()).await?)
+    }
+}
+
+/// May the user list their LA's cases? LA staff only.
+pub fn can_list_cases(user: &CurrentUser) -> Option<CaseList<'_>> {
+    user.role().is_la_staff().then_some(CaseList { user })
+}
+
+/// Capability: the user administers the accounts of their LA.
+#[derive(Debug)]
+pub struct UserAdmin<'u> {
+    admin: &'u CurrentUser,
+}
+
+impl UserAdmin<'_> {
+    /// The administrator.
+    pub fn admin(&self) -> &CurrentUser {
+        self.admin
+    }
+
+    /// The LA whose accounts they manage.
+    pub fn la(&self) -> &LaCode {
+        self.admin.la()
+    }
+
+    /// Every account of the LA.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn list<S: Store>(&self, store: &S) -> AppResult<Vec<User>> {
+        Ok(store.list_users(self.la()).await?)
+    }
+
+    /// An account of the LA; [`AppError::NotFound`] for another LA's (or no such account).
+    ///
+    /// # Errors
+    /// Not found, or the store failed.
+    pub async fn find<S: Store>(&self, store: &S, id: UserId) -> AppResult<User> {
+        match store.find_user(id).await? {
+            Some(user) if &user.la == self.la() => Ok(user),
+            _ => Err(AppError::NotFound),
+        }
+    }
+
+    /// Whether `target` is the administrator themselves (who may not disable themselves or
+    /// change their own role, so an LA cannot lose its last administrator by a slip).
+    pub fn is_self(&self, target: &User) -> bool {
+        target.id == self.admin.id()
+    }
+}
+
+/// May the user manage accounts? Admins only, and only in their LA.
+pub fn can_manage_users(user: &CurrentUser) -> Option<UserAdmin<'_>> {
+    (user.role() == Role::Admin).then_some(UserAdmin { admin: user })
+}
+
+/// Capability: the user may search their LA's audit trail.
+#[derive(Debug)]
+pub struct AuditSearch<'u> {
+    user: &'u CurrentUser,
+}
+
+impl AuditSearch<'_> {
+    /// The LA's audit entries, newest first, about one case if given; at most `limit`.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn entries<S: Store>(
+        &self,
+        store: &S,
+        case: Option<CaseId>,
+        limit: i64,
+    ) -> AppResult<Vec<AuditEntry>> {
+        Ok(store
+            .search_audit(self.user.la(), case, None, limit)
+            .await?)
+    }
+}
+
+/// May the user search the audit trail? Admins only, and only their LA's.
+pub fn can_search_audit(user: &CurrentUser) -> Option<AuditSearch<'_>> {
+    (user.role() == Role::Admin).then_some(AuditSearch { user })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn navigation_sections_follow_the_role() {
+        assert_eq!(
+            sections(Role::Admin),
+            [
+                Section::Caseload,
+                Section::Users,
+                Section::Audit,
+                Section::Account
+            ]
+        );
+        for staff in [Role::Caseworker, Role::Manager] {
+            assert_eq!(sections(staff), [Section::Caseload, Section::Account]);
+        }
+        for other in [Role::Professional, Role::Parent, Role::Viewer, Role::Scrutiny] {
+            assert_eq!(sections(other), [Section::Account], "{other:?}");
+        }
+    }
+
+    #[test]
+    fn staff_land_on_their_caseload_others_on_their_account() {
+        assert_eq!(home(Role::Caseworker), "/caseload");
+        assert_eq!(home(Role::Parent), "/account");
+        assert_eq!(home(Role::Viewer), "/account");
+    }
+}

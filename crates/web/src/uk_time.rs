@@ -1,0 +1,101 @@
+//! Times as people in England read them: UK local time (GMT, or BST in summer) written the
+//! GOV.UK way, "4 March 2026 at 2:45pm".
+//!
+//! Waymark stores times in UTC. The UK's rule for summer time (the Summer Time Order 2002:
+//! from 1am GMT on the last Sunday in March to 1am GMT on the last Sunday in October) is
+//! written out here rather than bringing in a time-zone database, which would compile every
+//! zone in the world for the one this service uses.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+
+/// The last Sunday of a month.
+fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
+    let first_of_next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)?
+    };
+    let last = first_of_next.pred_opt()?;
+    let back = last.weekday().num_days_from_sunday();
+    Some(last - Duration::days(i64::from(back)))
+}
+
+/// Whether British Summer Time is in force at an instant.
+pub fn is_summer_time(at: DateTime<Utc>) -> bool {
+    let year = at.year();
+    let (Some(start), Some(end)) = (last_sunday(year, 3), last_sunday(year, 10)) else {
+        return false;
+    };
+    let at_one = |day: NaiveDate| Utc.from_utc_datetime(&day.and_hms_opt(1, 0, 0).unwrap_or_default());
+    at >= at_one(start) && at < at_one(end)
+}
+
+/// The UK wall-clock time of an instant.
+pub fn local(at: DateTime<Utc>) -> NaiveDateTime {
+    let offset = if is_summer_time(at) { 1 } else { 0 };
+    (at + Duration::hours(offset)).naive_utc()
+}
+
+/// Today's date in the UK (what "today" means for statutory deadlines).
+pub fn today() -> NaiveDate {
+    local(Utc::now()).date()
+}
+
+/// "2:45pm", "12:05am", "12pm".
+pub fn time(at: DateTime<Utc>) -> String {
+    let t = local(at);
+    let (pm, hour) = t.hour12();
+    let suffix = if pm { "pm" } else { "am" };
+    if t.minute() == 0 {
+        format!("{hour}{suffix}")
+    } else {
+        format!("{hour}:{:02}{suffix}", t.minute())
+    }
+}
+
+/// "4 March 2026".
+pub fn date(day: NaiveDate) -> String {
+    day.format("%-d %B %Y").to_string()
+}
+
+/// "4 March 2026 at 2:45pm".
+pub fn date_and_time(at: DateTime<Utc>) -> String {
+    format!("{} at {}", date(local(at).date()), time(at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn summer_time_starts_and_ends_at_1am_gmt_on_the_last_sundays() {
+        // 2026: 29 March to 25 October.
+        assert!(!is_summer_time(utc("2026-03-29T00:59:59Z")));
+        assert!(is_summer_time(utc("2026-03-29T01:00:00Z")));
+        assert!(is_summer_time(utc("2026-10-25T00:59:59Z")));
+        assert!(!is_summer_time(utc("2026-10-25T01:00:00Z")));
+        // 2027: 28 March to 31 October.
+        assert!(is_summer_time(utc("2027-03-28T01:00:00Z")));
+        assert!(is_summer_time(utc("2027-10-31T00:30:00Z")));
+    }
+
+    #[test]
+    fn times_are_written_the_govuk_way_in_uk_time() {
+        assert_eq!(date_and_time(utc("2026-03-04T14:45:00Z")), "4 March 2026 at 2:45pm");
+        // BST: 13:45 UTC is 2:45pm.
+        assert_eq!(date_and_time(utc("2026-07-04T13:45:00Z")), "4 July 2026 at 2:45pm");
+        assert_eq!(time(utc("2026-01-10T00:05:00Z")), "12:05am");
+        assert_eq!(time(utc("2026-01-10T12:00:00Z")), "12pm");
+        // 23:30 UTC in summer is the next day in the UK.
+        assert_eq!(
+            date_and_time(utc("2026-06-30T23:30:00Z")),
+            "1 July 2026 at 12:30am"
+        );
+    }
+}
