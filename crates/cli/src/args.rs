@@ -174,6 +174,12 @@ pub struct DemoArgs {
     /// Which database (an existing SQLite demo file is replaced).
     #[command(flatten)]
     pub db: DemoDatabaseArgs,
+    /// Where to serve the demo.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub bind: std::net::SocketAddr,
+    /// Only create the data; do not start the server.
+    #[arg(long)]
+    pub no_serve: bool,
 }
 
 /// The demo's database: its own default file, so it never touches a real one by accident.

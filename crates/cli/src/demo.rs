@@ -6,12 +6,102 @@ use std::path::Path;
 use anyhow::Context;
 use chrono::Utc;
 use waymark_domain::LaCode;
-use waymark_store::Store;
+use waymark_domain::actor::Role;
+use waymark_domain::case::Stage;
 use waymark_store::cases::import_batch;
+use waymark_store::{Backend, CaseAccess, NewUser, Store};
 
 use crate::args::{DemoArgs, DemoScale};
 use crate::database::{block_on, open_url};
 use crate::demo_data::{Size, generate};
+use crate::user::hash_password;
+
+/// The password of every demo account, printed when the demo starts. Demo data only.
+pub const DEMO_PASSWORD: &str = "northby-demo-walkthrough";
+
+/// One demo account per role, all in the first authority.
+const DEMO_ACCOUNTS: &[(&str, &str, Role, Option<&str>)] = &[
+    ("admin@northby.example", "Alex Admin", Role::Admin, None),
+    (
+        "manager@northby.example",
+        "Morgan Manager",
+        Role::Manager,
+        None,
+    ),
+    (
+        "professional@northby.example",
+        "Dr Priya Shah",
+        Role::Professional,
+        Some("County Educational Psychology Service"),
+    ),
+    ("parent@northby.example", "Sam Parent", Role::Parent, None),
+    ("viewer@northby.example", "Val Viewer", Role::Viewer, None),
+    (
+        "scrutiny@northby.example",
+        "Councillor Scott",
+        Role::Scrutiny,
+        None,
+    ),
+];
+
+/// Caseworker accounts `caseworker1@...` to `caseworker25@...`; their user numbers are the
+/// references cases are allocated to.
+async fn caseworkers(store: &Backend, la: &LaCode, hash: &str) -> anyhow::Result<Vec<String>> {
+    let mut refs = Vec::new();
+    for n in 1..=25 {
+        let user = store
+            .create_user(NewUser {
+                email: format!("caseworker{n}@northby.example"),
+                name: format!("Caseworker {n}"),
+                role: Role::Caseworker,
+                la: la.clone(),
+                organisation: None,
+                password_hash: Some(hash.to_string()),
+            })
+            .await?;
+        refs.push(user.id.to_string());
+    }
+    Ok(refs)
+}
+
+/// The other demo accounts; the professional is asked for advice on one assessing case and
+/// the parent is linked to the same child.
+async fn other_accounts(store: &Backend, la: &LaCode, hash: &str) -> anyhow::Result<()> {
+    let query = waymark_store::caseload::CaseloadQuery {
+        stage: Some(Stage::Assessing.key().to_string()),
+        limit: 1,
+        ..Default::default()
+    };
+    let shared_case = store
+        .caseload(la, &query)
+        .await?
+        .items
+        .first()
+        .map(|c| c.id);
+    for (email, name, role, organisation) in DEMO_ACCOUNTS {
+        let user = store
+            .create_user(NewUser {
+                email: (*email).to_string(),
+                name: (*name).to_string(),
+                role: *role,
+                la: la.clone(),
+                organisation: organisation.map(str::to_string),
+                password_hash: Some(hash.to_string()),
+            })
+            .await?;
+        let relation = match role {
+            Role::Professional => Some(CaseAccess::ADVICE),
+            Role::Parent => Some(CaseAccess::PARENT),
+            _ => None,
+        };
+        if let (Some(relation), Some(case)) = (relation, shared_case) {
+            store
+                .grant_case_access(user.id, case, la, relation, Utc::now())
+                .await?;
+        }
+    }
+    Ok(())
+}
 
 /// The demo authority: a made-up code and name.
 const DEMO_LA: (&str, &str) = ("990", "Northby Council");
@@ -55,14 +145,21 @@ fn authorities(scale: DemoScale) -> Vec<(LaCode, String, Size)> {
 pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     remove_sqlite_files(&args.db.database)?;
     let today = chrono::Local::now().date_naive();
-    let caseworkers: Vec<String> = (1..=25).map(|n| format!("cw-{n:02}")).collect();
     let las = authorities(args.scale);
+    let hash = hash_password(DEMO_PASSWORD)?;
     let (cases, plans) = block_on(async {
         let store = open_url(&args.db.database).await?;
         let mut cases = 0;
         let mut plans = 0;
         for (i, (la, name, size)) in las.iter().enumerate() {
             store.ensure_la(la, name).await?;
+            let caseworkers = if i == 0 {
+                caseworkers(&store, la, &hash).await?
+            } else {
+                (1..=25)
+                    .map(|n| format!("{}-cw-{n}", la.as_str()))
+                    .collect()
+            };
             let demo = generate(
                 args.seed.wrapping_add(i as u64),
                 la,
@@ -86,6 +183,9 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
                     .await?
                     .created;
             }
+            if i == 0 {
+                other_accounts(&store, la, &hash).await?;
+            }
         }
         Ok((cases, plans))
     })?;
@@ -99,5 +199,32 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             "authorities"
         },
     );
-    Ok(())
+    println!("\nSign in with any of these accounts; the password of each is {DEMO_PASSWORD}");
+    println!("  caseworker1@northby.example  (caseworker; also caseworker2 to caseworker25)");
+    for (email, _, role, _) in DEMO_ACCOUNTS {
+        println!("  {email:<29}({})", role.label());
+    }
+    if args.no_serve {
+        return Ok(());
+    }
+    let la_name = las
+        .first()
+        .map(|(_, name, _)| name.clone())
+        .unwrap_or_default();
+    // Parsed like the command line, so every other serve option keeps its default.
+    let bind = args.bind.to_string();
+    let cli = <crate::args::Cli as clap::Parser>::try_parse_from([
+        "waymark",
+        "serve",
+        "--bind",
+        bind.as_str(),
+        "--la-name",
+        la_name.as_str(),
+        "--database",
+        args.db.database.as_str(),
+    ])?;
+    match cli.command {
+        crate::args::Command::Serve(serve) => crate::serve::run(&serve),
+        _ => anyhow::bail!("the demo could not start the server"),
+    }
 }

@@ -142,7 +142,7 @@ fn generate_password() -> String {
 }
 
 /// An Argon2id PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) for a password.
-fn hash_password(password: &str) -> anyhow::Result<String> {
+pub(crate) fn hash_password(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
