@@ -4,8 +4,8 @@
 // (`cargo build -p waymark-cli`); set WAYMARK_BIN to test another binary, such as a release
 // build. Steps:
 //
-// 1. `waymark demo --database sqlite://<tmpdir>/e2e.db`: the demo LA (990, "Northby Council")
-//    with its synthetic cases;
+// 1. `waymark demo --database sqlite://<tmpdir>/e2e.db [--no-serve]`: the demo LA (990,
+//    "Northby Council") with its synthetic cases;
 // 2. `waymark serve` on 127.0.0.1 and a free port, logging to <tmpdir>/server.log;
 // 3. wait until `/health` answers.
 //
@@ -33,7 +33,11 @@ export default async function globalSetup(): Promise<void> {
   // NO_COLOR: plain text in the log file (tracing-subscriber honours it).
   const env = { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'info', NO_COLOR: '1' };
 
-  execFileSync(bin, ['demo', '--database', database], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Newer builds of `waymark demo` go on to serve the data unless told not to.
+  const demoHelp = execFileSync(bin, ['demo', '--help'], { env, encoding: 'utf8' });
+  const demoArgs = ['demo', '--database', database];
+  if (demoHelp.includes('--no-serve')) demoArgs.push('--no-serve');
+  execFileSync(bin, demoArgs, { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
 
   const port = await freePort();
   const baseURL = `http://127.0.0.1:${port}`;

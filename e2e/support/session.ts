@@ -1,7 +1,7 @@
 // Signing in and out through the pages, as a person would. The contract the sign-in page
-// keeps: a form with fields named `email` and `password`, a "Sign in" button, errors in a
-// GOV.UK error summary (`.govuk-error-summary`), and a "Sign out" control in the header once
-// signed in.
+// keeps (crates/web/src/routes/sign_in.rs): a form with fields named `email` and `password`,
+// a "Sign in" button, errors in a GOV.UK error summary (`.govuk-error-summary`), and, once
+// signed in, a "Sign out" button in the service navigation (a POST to /sign-out).
 import { expect, type Locator, type Page } from '@playwright/test';
 
 import type { TestUser } from './users';
@@ -24,11 +24,14 @@ export async function signIn(page: Page, user: TestUser): Promise<void> {
   await expect(signOutControl(page)).toHaveCount(1);
 }
 
-/** The "Sign out" link or button (a button in a form, if signing out is a POST). */
+/**
+ * The "Sign out" button (a POST form in the service navigation) or link. Counted even when
+ * hidden: at 320px it is behind the navigation's "Menu" button until that is opened.
+ */
 export function signOutControl(page: Page): Locator {
   return page
-    .getByRole('button', { name: 'Sign out' })
-    .or(page.getByRole('link', { name: 'Sign out' }));
+    .getByRole('button', { name: 'Sign out', includeHidden: true })
+    .or(page.getByRole('link', { name: 'Sign out', includeHidden: true }));
 }
 
 /** Signs out from wherever the page is, opening the navigation menu first on a narrow screen. */
@@ -37,6 +40,7 @@ export async function signOut(page: Page): Promise<void> {
   const control = signOutControl(page);
   if (!(await control.isVisible()) && (await menu.isVisible())) {
     await menu.click();
+    await expect(menu).toHaveAttribute('aria-expanded', 'true');
   }
   await control.click();
 }

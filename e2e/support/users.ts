@@ -42,9 +42,9 @@ export function createUser(role: Role, email: string, password: string): TestUse
   return { email, password, role, name };
 }
 
-/** An email address no other test in this run uses: `<who>.<project>.<n>@northby.example`. */
+/** An email address no other test in this run uses: `<who>.<project>.<pid>.<n>@e2e.northby.example`. */
 export function uniqueEmail(who: string, project: string): string {
   counter += 1;
-  return `${who}.${project}.${process.pid}.${counter}@northby.example`;
+  return `${who}.${project}.${process.pid}.${counter}@e2e.northby.example`;
 }
 let counter = 0;
