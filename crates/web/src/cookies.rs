@@ -11,8 +11,8 @@
 //! cookies hold only its own hex tokens, so the general cookie grammar (quoting, encodings,
 //! dates) is never needed, and a cookie crate would add a second way of doing it.
 
-use axum::http::header::{COOKIE, HeaderMap};
 use axum::http::HeaderValue;
+use axum::http::header::{COOKIE, HeaderMap};
 use serde::Serialize;
 
 /// The session cookie: an opaque random token naming a session stored in the database.

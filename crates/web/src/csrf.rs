@@ -75,7 +75,8 @@ pub async fn require_token(request: Request, next: Next) -> Response {
         .map(|(_, value)| value.into_owned());
     match sent {
         Some(sent) if token::same(&sent, expected.as_str()) => {
-            next.run(Request::from_parts(parts, Body::from(bytes))).await
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
         }
         _ => form_expired(),
     }

@@ -23,7 +23,7 @@
 
 use waymark_store::cases::{self, LoadedCase};
 use waymark_store::domain::actor::Role;
-use waymark_store::{AuditEntry, CaseAccess, CaseId, LaCode, StoredCase, Store, User, UserId};
+use waymark_store::{AuditEntry, CaseAccess, CaseId, LaCode, Store, StoredCase, User, UserId};
 
 use crate::error::{AppError, AppResult};
 use crate::session::CurrentUser;
@@ -84,6 +84,12 @@ pub fn home(role: Role) -> &'static str {
     } else {
         Section::Account.href()
     }
+}
+
+/// Whether a role may see personal data at all: everyone but viewers and scrutiny members,
+/// who see aggregate figures only.
+pub fn sees_personal_data(role: Role) -> bool {
+    !matches!(role, Role::Viewer | Role::Scrutiny)
 }
 
 /// Whether the user may set up a second factor (LA staff).
@@ -164,6 +170,7 @@ pub async fn can_view_case<'u, S: Store>(
         Role::Parent => &[CaseAccess::PARENT],
         Role::Viewer | Role::Scrutiny => return Ok(None),
     };
+    debug_assert!(sees_personal_data(user.role()));
     let open = store.open_case_access(user.id(), case).await?;
     let allowed = open
         .iter()
@@ -307,8 +314,21 @@ mod tests {
         for staff in [Role::Caseworker, Role::Manager] {
             assert_eq!(sections(staff), [Section::Caseload, Section::Account]);
         }
-        for other in [Role::Professional, Role::Parent, Role::Viewer, Role::Scrutiny] {
+        for other in [
+            Role::Professional,
+            Role::Parent,
+            Role::Viewer,
+            Role::Scrutiny,
+        ] {
             assert_eq!(sections(other), [Section::Account], "{other:?}");
+        }
+    }
+
+    #[test]
+    fn only_viewers_and_scrutiny_never_see_personal_data() {
+        for role in waymark_store::ROLES {
+            let expected = !matches!(role, Role::Viewer | Role::Scrutiny);
+            assert_eq!(sees_personal_data(role), expected, "{role:?}");
         }
     }
 

@@ -462,7 +462,9 @@ mod tests {
                 organisation => (), la => "990", two_factor_allowed => true,
                 two_factor_on => false, banner => (),
             },
-            "account_two_factor.html" => context! { on => true, secret => "ABC", uri => "otpauth://" },
+            "account_two_factor.html" => context! {
+                on => true, secret => "ABC", secret_grouped => "ABC", uri => "otpauth://",
+            },
             "admin/users.html" => context! { users => vec![context! {
                 id => 1, name => "Ada", email => "a@x.org", role => "admin",
                 organisation => (), status => "Locked",

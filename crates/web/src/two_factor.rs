@@ -29,6 +29,16 @@ pub fn new_secret() -> AppResult<String> {
     Ok(Secret::Raw(bytes.to_vec()).to_encoded().to_string())
 }
 
+/// The secret in groups of four ("2U65 HOWC EO3F ..."), easier to type into an app.
+pub fn grouped(secret: &str) -> String {
+    secret
+        .as_bytes()
+        .chunks(4)
+        .map(|chunk| String::from_utf8_lossy(chunk).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The `otpauth://totp/...` URI an authenticator app reads (usually from a QR code; it can be
 /// typed or pasted too). `issuer` and `account` are percent-encoded.
 pub fn otpauth_uri(secret: &str, issuer: &str, account: &str) -> String {
@@ -76,8 +86,14 @@ mod tests {
     fn codes_match_rfc_6238_test_vectors() {
         // Appendix B gives 8 digits; the last 6 are the 6-digit code.
         assert_eq!(code_at(RFC_SECRET, 59).as_deref(), Some("287082"));
-        assert_eq!(code_at(RFC_SECRET, 1_111_111_109).as_deref(), Some("081804"));
-        assert_eq!(code_at(RFC_SECRET, 2_000_000_000).as_deref(), Some("279037"));
+        assert_eq!(
+            code_at(RFC_SECRET, 1_111_111_109).as_deref(),
+            Some("081804")
+        );
+        assert_eq!(
+            code_at(RFC_SECRET, 2_000_000_000).as_deref(),
+            Some("279037")
+        );
     }
 
     #[test]
@@ -105,7 +121,16 @@ mod tests {
             panic!("no randomness");
         };
         assert_eq!(secret.len(), 32, "{secret}");
-        assert!(secret.bytes().all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b)));
+        assert!(
+            secret
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || (b'2'..=b'7').contains(&b))
+        );
+    }
+
+    #[test]
+    fn secrets_are_shown_in_groups_of_four() {
+        assert_eq!(grouped("ABCDEFGHIJ"), "ABCD EFGH IJ");
     }
 
     #[test]

@@ -26,7 +26,8 @@ pub fn is_summer_time(at: DateTime<Utc>) -> bool {
     let (Some(start), Some(end)) = (last_sunday(year, 3), last_sunday(year, 10)) else {
         return false;
     };
-    let at_one = |day: NaiveDate| Utc.from_utc_datetime(&day.and_hms_opt(1, 0, 0).unwrap_or_default());
+    let at_one =
+        |day: NaiveDate| Utc.from_utc_datetime(&day.and_hms_opt(1, 0, 0).unwrap_or_default());
     at >= at_one(start) && at < at_one(end)
 }
 
@@ -87,9 +88,15 @@ mod tests {
 
     #[test]
     fn times_are_written_the_govuk_way_in_uk_time() {
-        assert_eq!(date_and_time(utc("2026-03-04T14:45:00Z")), "4 March 2026 at 2:45pm");
+        assert_eq!(
+            date_and_time(utc("2026-03-04T14:45:00Z")),
+            "4 March 2026 at 2:45pm"
+        );
         // BST: 13:45 UTC is 2:45pm.
-        assert_eq!(date_and_time(utc("2026-07-04T13:45:00Z")), "4 July 2026 at 2:45pm");
+        assert_eq!(
+            date_and_time(utc("2026-07-04T13:45:00Z")),
+            "4 July 2026 at 2:45pm"
+        );
         assert_eq!(time(utc("2026-01-10T00:05:00Z")), "12:05am");
         assert_eq!(time(utc("2026-01-10T12:00:00Z")), "12pm");
         // 23:30 UTC in summer is the next day in the UK.

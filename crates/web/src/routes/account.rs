@@ -10,8 +10,8 @@ use chrono::Utc;
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::Deserialize;
-use waymark_store::domain::password::check_password;
 use waymark_store::Store;
+use waymark_store::domain::password::check_password;
 
 use crate::audit::{self, Action, Record};
 use crate::client_ip::ClientIp;
@@ -48,8 +48,12 @@ async fn account<S: Store>(
 ) -> AppResult<Html<String>> {
     let me = user.user();
     let banner = match changed.changed.as_str() {
-        "password" => Some("Your password has been changed. You have been signed out everywhere else."),
-        "two-factor-on" => Some("Two-factor authentication is on. You will need a code from your app when you sign in."),
+        "password" => {
+            Some("Your password has been changed. You have been signed out everywhere else.")
+        }
+        "two-factor-on" => Some(
+            "Two-factor authentication is on. You will need a code from your app when you sign in.",
+        ),
         "two-factor-off" => Some("Two-factor authentication is off."),
         _ => None,
     };
@@ -161,6 +165,7 @@ fn two_factor_context(
         errors => Serde(errors),
         on => user.user().totp_secret.is_some(),
         secret => secret,
+        secret_grouped => two_factor::grouped(secret),
         uri => two_factor::otpauth_uri(secret, &issuer, &user.user().email),
     }
 }

@@ -62,7 +62,14 @@ async fn search<S: Store>(
     } else {
         Vec::new()
     };
-    audit::record(&state.store, &user, Action::ViewAudit, Record::AuditTrail(case), &ip).await?;
+    audit::record(
+        &state.store,
+        &user,
+        Action::ViewAudit,
+        Record::AuditTrail(case),
+        &ip,
+    )
+    .await?;
     // Names of the LA's users, to say who; the trail itself holds ids only.
     let names: HashMap<i64, String> = state
         .store

@@ -44,7 +44,9 @@ fn admin(user: &CurrentUser) -> AppResult<policy::UserAdmin<'_>> {
 }
 
 fn user_id(text: &str) -> AppResult<UserId> {
-    text.parse::<i64>().map(UserId).map_err(|_| AppError::NotFound)
+    text.parse::<i64>()
+        .map(UserId)
+        .map_err(|_| AppError::NotFound)
 }
 
 /// "Active", "Locked" or "Disabled".
@@ -201,7 +203,10 @@ async fn add<S: Store>(
     let created = match created {
         Ok(created) => created,
         Err(StoreError::DuplicateEmail) => {
-            errors.add("email", "There is already an account with this email address");
+            errors.add(
+                "email",
+                "There is already an account with this email address",
+            );
             let html = render_new(&state, &nav, &errors, &form)?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
         }
@@ -249,7 +254,14 @@ async fn show<S: Store>(
 ) -> AppResult<Html<String>> {
     let admin = admin(&user)?;
     let target = admin.find(&state.store, user_id(&id)?).await?;
-    audit::record(&state.store, &user, Action::ViewUser, Record::User(target.id), &ip).await?;
+    audit::record(
+        &state.store,
+        &user,
+        Action::ViewUser,
+        Record::User(target.id),
+        &ip,
+    )
+    .await?;
     let now = Utc::now();
     state.templates.render(
         "admin/user.html",
@@ -300,7 +312,14 @@ async fn change_role<S: Store>(
         return Err(AppError::Forbidden);
     }
     state.store.set_role(target.id, role).await?;
-    audit::record(&state.store, &user, Action::ChangeRole, Record::User(target.id), &ip).await?;
+    audit::record(
+        &state.store,
+        &user,
+        Action::ChangeRole,
+        Record::User(target.id),
+        &ip,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/admin/users/{}", target.id)).into_response())
 }
 
@@ -317,7 +336,14 @@ async fn disable<S: Store>(
         return Err(AppError::Forbidden);
     }
     state.store.set_disabled(target.id, true).await?;
-    audit::record(&state.store, &user, Action::DisableUser, Record::User(target.id), &ip).await?;
+    audit::record(
+        &state.store,
+        &user,
+        Action::DisableUser,
+        Record::User(target.id),
+        &ip,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/admin/users/{}", target.id)).into_response())
 }
 
@@ -331,7 +357,14 @@ async fn enable<S: Store>(
     let admin = admin(&user)?;
     let target = admin.find(&state.store, user_id(&id)?).await?;
     state.store.set_disabled(target.id, false).await?;
-    audit::record(&state.store, &user, Action::EnableUser, Record::User(target.id), &ip).await?;
+    audit::record(
+        &state.store,
+        &user,
+        Action::EnableUser,
+        Record::User(target.id),
+        &ip,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/admin/users/{}", target.id)).into_response())
 }
 
@@ -345,7 +378,14 @@ async fn unlock<S: Store>(
     let admin = admin(&user)?;
     let target = admin.find(&state.store, user_id(&id)?).await?;
     state.store.clear_failed_sign_ins(target.id).await?;
-    audit::record(&state.store, &user, Action::UnlockUser, Record::User(target.id), &ip).await?;
+    audit::record(
+        &state.store,
+        &user,
+        Action::UnlockUser,
+        Record::User(target.id),
+        &ip,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/admin/users/{}", target.id)).into_response())
 }
 

@@ -52,7 +52,14 @@ async fn caseload<S: Store>(
     };
     let cases = list.page(&state.store, CASELOAD_PAGE, 0).await?;
     let total = list.count(&state.store).await?;
-    audit::record(&state.store, &user, Action::ViewCaseload, Record::Caseload, &ip).await?;
+    audit::record(
+        &state.store,
+        &user,
+        Action::ViewCaseload,
+        Record::Caseload,
+        &ip,
+    )
+    .await?;
     let rows: Vec<_> = cases
         .iter()
         .map(|case| {

@@ -366,7 +366,10 @@ async fn two_factor_page<S: Store>(
     headers: axum::http::HeaderMap,
     Query(next): Query<Next>,
 ) -> AppResult<Response> {
-    if pending_sign_in(&state, &headers, Utc::now()).await?.is_none() {
+    if pending_sign_in(&state, &headers, Utc::now())
+        .await?
+        .is_none()
+    {
         return Ok(Redirect::to("/sign-in").into_response());
     }
     let html = render_code_form(&state, &nav, &FieldErrors::new(), &next.next)?;
@@ -504,7 +507,10 @@ mod tests {
 
     #[test]
     fn only_local_paths_are_returned_to() {
-        assert_eq!(safe_next("/cases/12?tab=history"), Some("/cases/12?tab=history"));
+        assert_eq!(
+            safe_next("/cases/12?tab=history"),
+            Some("/cases/12?tab=history")
+        );
         for bad in [
             "",
             "https://evil.example/",

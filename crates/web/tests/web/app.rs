@@ -308,14 +308,20 @@ impl TestApp {
 
     /// Makes an account in [`LA_CODE`] with a made-up email from its role and `who`.
     pub async fn add_user(&self, role: Role, who: &str) -> User {
-        let email = format!("{who}.{}@northshire.example", waymark_store::role_name(role));
+        let email = format!(
+            "{who}.{}@northshire.example",
+            waymark_store::role_name(role)
+        );
         self.add_user_in(role, LA_CODE, &email, &format!("Test {who}"))
             .await
     }
 
     /// A new account with `role`, signed in through the real sign-in form.
     pub async fn sign_in_as(&self, role: Role) -> (User, Browser) {
-        let who = format!("u{}", COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let who = format!(
+            "u{}",
+            COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
         let user = self.add_user(role, &who).await;
         let mut browser = Browser::new(self);
         let answer = browser.sign_in(&user.email, PASSWORD).await;
@@ -414,4 +420,3 @@ pub fn set_cookies(page: &Page) -> Vec<String> {
         .filter_map(|v| v.to_str().ok().map(str::to_string))
         .collect()
 }
-

@@ -3,11 +3,16 @@
 //!
 //! One test binary, so it is linked once; add a module per area.
 
+mod accounts;
 mod app;
 mod assets;
+mod audit;
+mod csrf;
 mod errors;
 mod health;
+mod matrix;
 mod metrics;
 mod pages;
 mod security;
 mod sign_in;
+mod xss;

@@ -89,7 +89,9 @@ async fn cookies_page_lists_only_strictly_necessary_cookies() {
     assert!(html.contains("strictly necessary"));
     for name in ["waymark-session", "waymark-csrf", "waymark-two-factor"] {
         assert!(
-            html.contains(&format!(r#"<h3 class="govuk-summary-card__title">{name}</h3>"#)),
+            html.contains(&format!(
+                r#"<h3 class="govuk-summary-card__title">{name}</h3>"#
+            )),
             "{name}"
         );
     }

@@ -16,15 +16,23 @@ async fn sign_in_page_is_a_govuk_form_with_a_csrf_token() {
     let mut browser = Browser::new(&app);
     let page = browser.get("/sign-in").await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains(r#"<input class="govuk-input" id="email" name="email" type="email""#));
-    assert!(page.body.contains(r#"id="password" name="password" type="password""#));
+    assert!(
+        page.body
+            .contains(r#"<input class="govuk-input" id="email" name="email" type="email""#)
+    );
+    assert!(
+        page.body
+            .contains(r#"id="password" name="password" type="password""#)
+    );
     let token = input_value(&page.body, "csrf_token").unwrap_or_default();
     assert_eq!(token.len(), 64, "{}", page.body);
     let cookies = set_cookies(&page);
     assert!(
-        cookies.iter().any(|c| c.starts_with(&format!("waymark-csrf={token};"))
-            && c.contains("HttpOnly")
-            && c.contains("SameSite=Strict")),
+        cookies
+            .iter()
+            .any(|c| c.starts_with(&format!("waymark-csrf={token};"))
+                && c.contains("HttpOnly")
+                && c.contains("SameSite=Strict")),
         "{cookies:?}"
     );
 }
@@ -42,8 +50,14 @@ async fn right_password_signs_in_with_a_secure_session_cookie() {
         .iter()
         .find(|c| c.starts_with("waymark-session="))
         .unwrap_or_else(|| panic!("no session cookie in {cookies:?}"));
-    assert!(session.contains("; Path=/; HttpOnly; SameSite=Lax"), "{session}");
-    assert!(!session.contains("Max-Age"), "ends with the browser: {session}");
+    assert!(
+        session.contains("; Path=/; HttpOnly; SameSite=Lax"),
+        "{session}"
+    );
+    assert!(
+        !session.contains("Max-Age"),
+        "ends with the browser: {session}"
+    );
     // Only a hash of the token is stored.
     let token = session
         .trim_start_matches("waymark-session=")
@@ -120,8 +134,14 @@ async fn empty_fields_show_the_govuk_error_summary() {
         .await;
     assert_eq!(page.status, 422);
     assert!(page.body.contains("<title>Error: Sign in"), "{}", page.body);
-    assert!(page.body.contains(r##"<a href="#email">Enter your email address</a>"##));
-    assert!(page.body.contains(r##"<a href="#password">Enter your password</a>"##));
+    assert!(
+        page.body
+            .contains(r##"<a href="#email">Enter your email address</a>"##)
+    );
+    assert!(
+        page.body
+            .contains(r##"<a href="#password">Enter your password</a>"##)
+    );
 }
 
 #[tokio::test]
@@ -131,18 +151,28 @@ async fn wrong_password_and_unknown_email_get_the_same_message() {
     let mut browser = Browser::new(&app);
     browser.get("/sign-in").await;
     let wrong = browser
-        .post("/sign-in", &[("email", &user.email), ("password", "not the password")])
+        .post(
+            "/sign-in",
+            &[("email", &user.email), ("password", "not the password")],
+        )
         .await;
     let unknown = browser
         .post(
             "/sign-in",
-            &[("email", "nobody@northshire.example"), ("password", "not the password")],
+            &[
+                ("email", "nobody@northshire.example"),
+                ("password", "not the password"),
+            ],
         )
         .await;
     for page in [&wrong, &unknown] {
         assert_eq!(page.status, 422);
         assert!(page.body.contains(GENERIC), "{}", page.body);
-        assert!(set_cookies(page).iter().all(|c| !c.starts_with("waymark-session=")));
+        assert!(
+            set_cookies(page)
+                .iter()
+                .all(|c| !c.starts_with("waymark-session="))
+        );
         // The password is never sent back.
         assert!(!page.body.contains("not the password"));
     }
@@ -161,12 +191,18 @@ async fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
     browser.get("/sign-in").await;
     for attempt in 1..=4 {
         let page = browser
-            .post("/sign-in", &[("email", &user.email), ("password", "wrong password!")])
+            .post(
+                "/sign-in",
+                &[("email", &user.email), ("password", "wrong password!")],
+            )
             .await;
         assert!(page.body.contains(GENERIC), "attempt {attempt}");
     }
     let fifth = browser
-        .post("/sign-in", &[("email", &user.email), ("password", "wrong password!")])
+        .post(
+            "/sign-in",
+            &[("email", &user.email), ("password", "wrong password!")],
+        )
         .await;
     assert!(
         fifth.body.contains(
@@ -175,12 +211,23 @@ async fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
         "{}",
         fifth.body
     );
-    assert!(fifth.body.contains("or ask your administrator to unlock it."));
+    assert!(
+        fifth
+            .body
+            .contains("or ask your administrator to unlock it.")
+    );
     let right = browser
-        .post("/sign-in", &[("email", &user.email), ("password", PASSWORD)])
+        .post(
+            "/sign-in",
+            &[("email", &user.email), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(right.status, 422);
-    assert!(right.body.contains("Your account is locked"), "{}", right.body);
+    assert!(
+        right.body.contains("Your account is locked"),
+        "{}",
+        right.body
+    );
     // "Try again after 2:45pm": a UK time, am or pm.
     assert!(
         right.body.contains("am, or ask") || right.body.contains("pm, or ask"),
@@ -193,7 +240,10 @@ async fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let unlocked = browser
-        .post("/sign-in", &[("email", &user.email), ("password", PASSWORD)])
+        .post(
+            "/sign-in",
+            &[("email", &user.email), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(unlocked.status, 303);
 }
@@ -218,13 +268,19 @@ async fn too_many_attempts_from_one_address_get_429() {
     for n in 0..3 {
         let email = format!("someone{n}@northshire.example");
         let page = browser
-            .post("/sign-in", &[("email", &email), ("password", "a wrong password")])
+            .post(
+                "/sign-in",
+                &[("email", &email), ("password", "a wrong password")],
+            )
             .await;
         assert_eq!(page.status, 422);
     }
     // The fourth from this address is refused, even with the right password.
     let page = browser
-        .post("/sign-in", &[("email", &user.email), ("password", PASSWORD)])
+        .post(
+            "/sign-in",
+            &[("email", &user.email), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(page.status, 429);
     assert!(
@@ -233,7 +289,11 @@ async fn too_many_attempts_from_one_address_get_429() {
         "{}",
         page.body
     );
-    assert!(set_cookies(&page).iter().all(|c| !c.starts_with("waymark-session=")));
+    assert!(
+        set_cookies(&page)
+            .iter()
+            .all(|c| !c.starts_with("waymark-session="))
+    );
 }
 
 #[tokio::test]
@@ -247,12 +307,24 @@ async fn too_many_attempts_for_one_account_get_429() {
     browser.get("/sign-in").await;
     for _ in 0..2 {
         let page = browser
-            .post("/sign-in", &[("email", "Nobody@Example.org"), ("password", "a wrong password")])
+            .post(
+                "/sign-in",
+                &[
+                    ("email", "Nobody@Example.org"),
+                    ("password", "a wrong password"),
+                ],
+            )
             .await;
         assert_eq!(page.status, 422);
     }
     let page = browser
-        .post("/sign-in", &[("email", "nobody@example.org"), ("password", "a wrong password")])
+        .post(
+            "/sign-in",
+            &[
+                ("email", "nobody@example.org"),
+                ("password", "a wrong password"),
+            ],
+        )
         .await;
     assert_eq!(page.status, 429, "the same address in any case");
 }
@@ -357,7 +429,9 @@ async fn session_cookie_has_the_host_prefix_and_secure_behind_tls() {
         set_cookies(&page)
     );
     // reqwest keeps `Secure` cookies off plain HTTP, as a browser would: send it by hand.
-    let token = input_value(&page.body, "csrf_token").unwrap_or_default().to_string();
+    let token = input_value(&page.body, "csrf_token")
+        .unwrap_or_default()
+        .to_string();
     let answer = app
         .client
         .post(app.url("/sign-in"))
@@ -398,20 +472,35 @@ async fn two_factor_asks_for_a_code_after_the_password_and_takes_each_code_once(
     let answer = browser.sign_in(&user.email, PASSWORD).await;
     assert_eq!(answer.status, 303);
     assert_eq!(answer.header("location"), "/sign-in/two-factor");
-    assert!(set_cookies(&answer).iter().all(|c| !c.starts_with("waymark-session=")));
+    assert!(
+        set_cookies(&answer)
+            .iter()
+            .all(|c| !c.starts_with("waymark-session="))
+    );
     // Not signed in yet.
     assert_eq!(browser.get("/caseload").await.status, 303);
 
     let page = browser.get("/sign-in/two-factor").await;
     assert_eq!(page.status, 200);
-    assert!(page.body.contains("Enter the code from your authenticator app"));
-    let wrong = browser.post("/sign-in/two-factor", &[("code", "000000")]).await;
+    assert!(
+        page.body
+            .contains("Enter the code from your authenticator app")
+    );
+    let wrong = browser
+        .post("/sign-in/two-factor", &[("code", "000000")])
+        .await;
     assert_eq!(wrong.status, 422);
-    assert!(wrong.body.contains("Enter the correct code from your authenticator app"));
+    assert!(
+        wrong
+            .body
+            .contains("Enter the correct code from your authenticator app")
+    );
 
     let now = u64::try_from(Utc::now().timestamp()).unwrap_or_default();
     let code = waymark_web::two_factor::code_at(&secret, now).unwrap_or_default();
-    let right = browser.post("/sign-in/two-factor", &[("code", &code)]).await;
+    let right = browser
+        .post("/sign-in/two-factor", &[("code", &code)])
+        .await;
     assert_eq!(right.status, 303, "{}", right.body);
     assert_eq!(right.header("location"), "/caseload");
     assert_eq!(browser.get("/caseload").await.status, 200);
