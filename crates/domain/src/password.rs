@@ -194,6 +194,10 @@ mod tests {
             PasswordProblem::TooShort.to_string(),
             "Password must be 12 characters or more"
         );
-        assert!(PasswordProblem::Common.to_string().contains("3 random words"));
+        assert!(
+            PasswordProblem::Common
+                .to_string()
+                .contains("3 random words")
+        );
     }
 }
