@@ -157,6 +157,11 @@ pub struct ServeArgs {
     /// Users reach the service over HTTPS (through a proxy): send HSTS and Secure cookies.
     #[arg(long, env = "WAYMARK_BEHIND_TLS")]
     pub behind_tls: bool,
+    /// A reverse proxy sets X-Forwarded-For: take the client's address (for sign-in limits and
+    /// the audit trail) from its last entry. Without a proxy, leave this off: clients could
+    /// claim any address.
+    #[arg(long, env = "WAYMARK_TRUST_PROXY")]
+    pub trust_proxy: bool,
     /// Which database.
     #[command(flatten)]
     pub db: DatabaseArgs,

@@ -31,6 +31,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     init_logging();
     let config = Config {
         behind_tls: args.behind_tls,
+        trust_proxy: args.trust_proxy,
         ..Config::new(args.la_name.clone())
     };
     block_on(async {
