@@ -38,6 +38,7 @@ use tokio::net::TcpListener;
 pub use waymark_store as store;
 use waymark_store::Store;
 
+pub mod api;
 pub mod assets;
 pub mod audit;
 pub mod client_ip;

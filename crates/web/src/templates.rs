@@ -56,6 +56,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "account.html",
     "account_password.html",
     "account_two_factor.html",
+    "account_tokens.html",
+    "account_token_created.html",
     "admin/users.html",
     "admin/user_new.html",
     "admin/user_created.html",
@@ -465,6 +467,13 @@ mod tests {
             "account_two_factor.html" => context! {
                 on => true, secret => "ABC", secret_grouped => "ABC", uri => "otpauth://",
             },
+            "account_tokens.html" => context! {
+                name => "", revoked => true, tokens => vec![context! {
+                    id => 1, name => "SEN2 return", created => "1 March 2026 at 9am",
+                    last_used => (), revoked => (),
+                }],
+            },
+            "account_token_created.html" => context! { name => "SEN2 return", token => "wmk_0" },
             "admin/users.html" => context! { users => vec![context! {
                 id => 1, name => "Ada", email => "a@x.org", role => "admin",
                 organisation => (), status => "Locked",

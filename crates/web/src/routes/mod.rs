@@ -24,6 +24,7 @@ pub mod cases;
 pub mod health;
 pub mod pages;
 pub mod sign_in;
+pub mod tokens;
 
 /// One route: a method and a path pattern as axum writes it (`/cases/{id}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +107,8 @@ pub fn table<S: Store>() -> RouteTable<S> {
         .merge(admin_users::routes())
         .merge(admin_audit::routes())
         .merge(health::routes())
+        .merge(tokens::routes())
+        .merge(crate::api::routes())
         .get("/metrics", metrics::render::<S>)
         .get("/assets/{file}", assets::serve)
         .get("/favicon.ico", assets::favicon)

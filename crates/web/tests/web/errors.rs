@@ -35,7 +35,10 @@ async fn unknown_api_path_answers_problem_details() {
     assert_eq!(page.header("content-type"), "application/problem+json");
     let problem: serde_json::Value =
         serde_json::from_str(&page.body).unwrap_or_else(|e| panic!("{e}: {}", page.body));
-    assert_eq!(problem["type"], "https://waymark.example/problems/not-found");
+    assert_eq!(
+        problem["type"],
+        "https://waymark.example/problems/not-found"
+    );
     assert_eq!(problem["title"], "Page not found");
     assert_eq!(problem["status"], 404);
     assert_eq!(problem["instance"], "/api/v1/nope");

@@ -4,6 +4,7 @@
 //! One test binary, so it is linked once; add a module per area.
 
 mod accounts;
+mod api;
 mod app;
 mod assets;
 mod audit;

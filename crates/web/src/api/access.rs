@@ -1,0 +1,144 @@
+//! Who may see and change which case through the API, and the audit trail of what they did:
+//! the API's side of [`crate::policy`] and [`crate::audit`], which decide and record for pages
+//! and API alike.
+//!
+//! - A role that sees no personal data (viewer, scrutiny) may not use the case endpoints at
+//!   all: 403, whatever the case (so it reveals nothing).
+//! - A case the user may not see (another LA's, a professional's without an open advice
+//!   request or naming, another family's) is 404: [`crate::policy::can_view_case`].
+//! - Only LA staff list cases and open new ones: [`crate::policy::can_list_cases`].
+//! - What a user may *do* to a case they can see is the case rules' decision (`decide` checks
+//!   the role and says why not), not this module's.
+//!
+//! Reads are recorded with [`crate::audit::record`] before the data goes out. Changes are
+//! recorded under the command's own name (`decide_whether_to_assess`, `open_case`, ...) with
+//! [`audit_change`]: `audit::Action` has no case-change actions yet, so these entries are
+//! written here in the same shape (record type `case`, the case's id). When it grows them,
+//! [`audit_change`] becomes a call to `audit::record`.
+
+use waymark_store::cases::{CaseError, LoadedCase};
+use waymark_store::domain::actor::Actor;
+use waymark_store::{CaseId, NewAuditEntry, Store};
+
+use super::ApiUser;
+use crate::AppState;
+use crate::audit::{self, Action, Record};
+use crate::error::{AppError, AppResult};
+use crate::policy::{self, CaseList};
+
+/// The user as the case rules see them: the reference written into the event log (their
+/// number, never their name), their role and LA.
+pub fn actor(api: &ApiUser) -> Actor {
+    Actor {
+        user: api.user.id().to_string(),
+        role: api.user.role(),
+        la: api.user.la().clone(),
+    }
+}
+
+/// The capability to list the user's LA's cases: LA staff only, 403 for anyone else.
+///
+/// # Errors
+/// [`AppError::Forbidden`].
+pub fn list(api: &ApiUser) -> AppResult<CaseList<'_>> {
+    policy::can_list_cases(&api.user).ok_or(AppError::Forbidden)
+}
+
+/// Whether the user may record new requests through the API: LA staff (those who may list
+/// the LA's cases). The case rules also let parents and professionals make a request; they do
+/// it on the pages, which link them to the case they made.
+///
+/// # Errors
+/// [`AppError::Forbidden`] for anyone else.
+pub fn may_open_cases(api: &ApiUser) -> AppResult<()> {
+    list(api).map(|_| ())
+}
+
+/// The case, if the user may see it: 404 if it does not exist, belongs to another LA, or is
+/// not theirs to see; 403 for roles that see no personal data.
+///
+/// # Errors
+/// As above, or a store failure.
+pub async fn case_for<S: Store>(
+    state: &AppState<S>,
+    api: &ApiUser,
+    id: CaseId,
+) -> AppResult<LoadedCase> {
+    // The policy answers "not found" for every case to a role that sees no personal data;
+    // the API answers 403 for the whole endpoint instead, as the policy's rule for "a page
+    // the role may not use at all" says, so a viewer learns nothing either way.
+    if !policy::sees_personal_data(api.user.role()) {
+        return Err(AppError::Forbidden);
+    }
+    policy::can_view_case(&state.store, &api.user, id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .load(&state.store)
+        .await
+}
+
+/// A change to a case that did not happen, as the response it gives: the domain's refusal
+/// (422 with its text), a stale version (409), a case not found (404), or a 500.
+pub fn case_error(err: CaseError) -> AppError {
+    match err {
+        CaseError::Refused(refusal) => AppError::Refused(refusal.to_string()),
+        CaseError::Store(err) => err.into(),
+        CaseError::Unreadable { .. } => AppError::Internal("case_unreadable"),
+    }
+}
+
+/// Records that the user read a case (its summary, clocks or history).
+///
+/// # Errors
+/// A store failure: the data must then not be sent.
+pub async fn audit_view<S: Store>(state: &AppState<S>, api: &ApiUser, id: CaseId) -> AppResult<()> {
+    audit::record(
+        &state.store,
+        &api.user,
+        Action::ViewCase,
+        Record::Case(id),
+        &api.ip,
+    )
+    .await
+}
+
+/// Records that the user read a list of the LA's cases.
+///
+/// # Errors
+/// A store failure: the list must then not be sent.
+pub async fn audit_list<S: Store>(state: &AppState<S>, api: &ApiUser) -> AppResult<()> {
+    audit::record(
+        &state.store,
+        &api.user,
+        Action::ViewCaseload,
+        Record::Caseload,
+        &api.ip,
+    )
+    .await
+}
+
+/// Records a change to a case under the command's name (`open_case` for a new one).
+///
+/// # Errors
+/// A store failure.
+pub async fn audit_change<S: Store>(
+    state: &AppState<S>,
+    api: &ApiUser,
+    action: &str,
+    id: CaseId,
+) -> AppResult<()> {
+    state
+        .store
+        .append_audit(NewAuditEntry {
+            at: chrono::Utc::now(),
+            user_id: Some(api.user.id()),
+            la: Some(api.user.la().clone()),
+            action: action.to_string(),
+            record_type: "case".to_string(),
+            record_id: Some(id.to_string()),
+            case_id: Some(id),
+            ip: api.ip.0.map(|ip| ip.to_string()),
+        })
+        .await?;
+    Ok(())
+}
