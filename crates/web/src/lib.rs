@@ -199,7 +199,12 @@ pub async fn serve<S: Store>(store: S, config: Config, bind: SocketAddr) -> Resu
         .map_err(|source| ServeError::Bind { addr: bind, source })?;
     let local = listener.local_addr().unwrap_or(bind);
     tracing::info!(%local, "Waymark is listening");
+    let housekeeping = tokio::spawn(session::sweep_forever(
+        state.store.clone(),
+        state.config.auth.clone(),
+    ));
     serve_on(listener, state, shutdown_signal()).await?;
+    housekeeping.abort();
     tracing::info!("Waymark has stopped");
     Ok(())
 }

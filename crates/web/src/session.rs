@@ -318,6 +318,46 @@ pub async fn end<S: Store>(state: &AppState<S>, user: &CurrentUser) -> AppResult
     ))
 }
 
+/// How often [`sweep_forever`] tidies up while the service runs.
+pub const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Deletes what has run out: sessions (and half-done second-factor sign-ins) past their
+/// absolute timeout, and rate-limit hits older than the attempt window (and older than the
+/// few minutes a used second-factor code is remembered). Sessions that ended by the idle
+/// timeout are deleted when next used, or by this once their absolute timeout passes.
+///
+/// # Errors
+/// The store failed.
+pub async fn sweep<S: Store>(
+    store: &S,
+    settings: &crate::AuthSettings,
+    now: DateTime<Utc>,
+) -> Result<(u64, u64), StoreError> {
+    let sessions = store.delete_expired_sessions(now).await?;
+    let keep = settings.attempt_window.max(chrono::Duration::minutes(3));
+    let hits = store.prune_rate_limit_hits(now - keep).await?;
+    Ok((sessions, hits))
+}
+
+/// Runs [`sweep`] every [`SWEEP_EVERY`], for as long as the service runs. Several instances
+/// may all do it: the deletes are idempotent.
+pub async fn sweep_forever<S: Store>(store: S, settings: crate::AuthSettings) {
+    let mut every = tokio::time::interval(SWEEP_EVERY);
+    loop {
+        every.tick().await;
+        match sweep(&store, &settings, Utc::now()).await {
+            Ok((sessions, hits)) => {
+                tracing::debug!(
+                    sessions,
+                    hits,
+                    "deleted expired sessions and rate-limit hits"
+                );
+            }
+            Err(err) => tracing::warn!(kind = store_error_kind(&err), "housekeeping failed"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

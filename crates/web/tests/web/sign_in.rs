@@ -521,3 +521,19 @@ async fn the_second_step_without_a_password_goes_back_to_sign_in() {
     assert_eq!(page.status, 303);
     assert_eq!(page.header("location"), "/sign-in");
 }
+
+#[tokio::test]
+async fn housekeeping_deletes_expired_sessions_and_old_rate_limit_hits() {
+    let app = TestApp::spawn().await;
+    let (_, mut browser) = app.sign_in_as(Role::Caseworker).await;
+    let hash = waymark_web::token::hash(browser.session.as_deref().unwrap_or_default());
+    let settings = AuthSettings::default();
+    let later = Utc::now() + chrono::Duration::hours(13);
+    let (sessions, hits) = waymark_web::session::sweep(&app.store, &settings, later)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(sessions, 1);
+    assert!(hits >= 2, "the sign-in's IP and account hits: {hits}");
+    assert!(app.store.find_session(&hash).await.ok().flatten().is_none());
+    assert_eq!(browser.get("/caseload").await.status, 303);
+}
