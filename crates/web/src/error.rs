@@ -295,7 +295,8 @@ impl Serialize for FieldErrors {
 
 /// Where the `type` URIs of Waymark's problem details live: `type` is this followed by the
 /// problem's name (`not-found`, `validation`, `refused`, `conflict`, `unauthorized`,
-/// `forbidden`, `internal`). docs/api.md describes each.
+/// `forbidden`, `internal`; for errors axum answers itself, the status's reason phrase in
+/// lower case with dashes, such as `method-not-allowed`). docs/api.md describes each.
 pub const PROBLEM_TYPE_BASE: &str = "https://waymark.example/problems/";
 
 /// Which error page or problem a failed response shows.
@@ -422,6 +423,9 @@ pub async fn render_error_pages<S: Store>(
     let mut saved_head = head.clone();
     let mut response = next.run(Request::from_parts(head, body)).await;
     let Some(report) = response.extensions_mut().remove::<ErrorReport>() else {
+        if is_api(saved_head.uri.path()) {
+            return bare_api_error(response, saved_head.uri.path());
+        }
         return response;
     };
     let (content_type, body) = if is_api(saved_head.uri.path()) {
@@ -446,6 +450,43 @@ pub async fn render_error_pages<S: Store>(
         .headers
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     Response::from_parts(parts, Body::from(body))
+}
+
+/// An error under `/api/` that axum answered itself rather than a handler (a method the
+/// address does not take, a body too large): the same status as problem details, the headers
+/// (such as `Allow`) kept. Successes and JSON answers pass through.
+fn bare_api_error(response: Response, path: &str) -> Response {
+    let status = response.status();
+    let json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.starts_with("application/json") || v.starts_with("application/problem+json")
+        });
+    if !(status.is_client_error() || status.is_server_error()) || json {
+        return response;
+    }
+    let title = status.canonical_reason().unwrap_or("Error");
+    let detail = if status == StatusCode::METHOD_NOT_ALLOWED {
+        "This address does not take that method: the Allow header lists those it does."
+    } else {
+        title
+    };
+    let problem = serde_json::json!({
+        "type": format!("{PROBLEM_TYPE_BASE}{}", title.to_ascii_lowercase().replace(' ', "-")),
+        "title": title,
+        "status": status.as_u16(),
+        "detail": detail,
+        "instance": path,
+    });
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    Response::from_parts(parts, Body::from(problem.to_string()))
 }
 
 /// Whether a path is part of the JSON API, which answers errors with problem details.

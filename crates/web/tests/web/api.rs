@@ -346,6 +346,22 @@ async fn requests_without_a_valid_token_are_refused_with_401() {
         );
         assert_eq!(answer.json["instance"], "/api/v1/me");
     }
+    // An error axum answers itself is problem details too, with its Allow header.
+    let wrong_method = call(&app, Method::DELETE, "/api/v1/cases", Some(&good), None).await;
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(
+        wrong_method.header(CONTENT_TYPE),
+        "application/problem+json"
+    );
+    assert_eq!(
+        wrong_method.json["type"],
+        "https://waymark.example/problems/method-not-allowed"
+    );
+    assert!(wrong_method.header("allow").contains("GET"));
+    let not_a_case = get(&app, "/api/v1/cases/seven", &good).await;
+    assert_eq!(not_a_case.status, 404);
+    assert_eq!(not_a_case.header(CONTENT_TYPE), "application/problem+json");
+
     let basic = app
         .client
         .get(app.url("/api/v1/cases"))
