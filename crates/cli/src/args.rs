@@ -162,6 +162,15 @@ pub struct ServeArgs {
     /// claim any address.
     #[arg(long, env = "WAYMARK_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// Sign-in attempts allowed from one IP address in 15 minutes. Raise it if many users
+    /// share one address (a council network behind one proxy or NAT).
+    #[arg(
+        long,
+        value_name = "N",
+        env = "WAYMARK_SIGN_IN_ATTEMPTS_PER_IP",
+        default_value_t = 50
+    )]
+    pub sign_in_attempts_per_ip: i64,
     /// Which database.
     #[command(flatten)]
     pub db: DatabaseArgs,

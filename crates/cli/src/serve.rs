@@ -1,6 +1,6 @@
 //! `waymark serve`: migrate, then serve pages and the API until stopped.
 
-use waymark_web::Config;
+use waymark_web::{AuthSettings, Config};
 
 use crate::args::ServeArgs;
 use crate::database::{block_on, open};
@@ -32,6 +32,10 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     let config = Config {
         behind_tls: args.behind_tls,
         trust_proxy: args.trust_proxy,
+        auth: AuthSettings {
+            attempts_per_ip: args.sign_in_attempts_per_ip,
+            ..AuthSettings::default()
+        },
         ..Config::new(args.la_name.clone())
     };
     block_on(async {
