@@ -8,8 +8,9 @@ use waymark_store::Store;
 
 use crate::error::AppResult;
 use crate::routes::RouteTable;
+use crate::session::CurrentUser;
 use crate::templates::Nav;
-use crate::{AppState, cookies};
+use crate::{AppState, cookies, policy};
 
 /// The public pages.
 pub fn routes<S: Store>() -> RouteTable<S> {
@@ -19,9 +20,17 @@ pub fn routes<S: Store>() -> RouteTable<S> {
         .get("/accessibility", accessibility::<S>)
 }
 
-/// `GET /`: what Waymark is, who it is for, and the way in ("Sign in").
-async fn start<S: Store>(State(state): State<AppState<S>>, nav: Nav) -> AppResult<Html<String>> {
-    state.templates.render("start.html", &nav, context! {})
+/// `GET /`: what Waymark is, who it is for, and the way in ("Sign in", or "Continue" to their
+/// home page for someone already signed in).
+async fn start<S: Store>(
+    State(state): State<AppState<S>>,
+    nav: Nav,
+    user: Option<CurrentUser>,
+) -> AppResult<Html<String>> {
+    let home = user.map(|user| policy::home(user.role()));
+    state
+        .templates
+        .render("start.html", &nav, context! { home => home })
 }
 
 /// `GET /cookies`: the cookies Waymark sets, all strictly necessary.

@@ -537,3 +537,16 @@ async fn housekeeping_deletes_expired_sessions_and_old_rate_limit_hits() {
     assert!(app.store.find_session(&hash).await.ok().flatten().is_none());
     assert_eq!(browser.get("/caseload").await.status, 303);
 }
+
+#[tokio::test]
+async fn the_start_page_offers_to_continue_once_signed_in() {
+    let app = TestApp::spawn().await;
+    let (_, mut browser) = app.sign_in_as(Role::Caseworker).await;
+    let page = browser.get("/").await;
+    assert!(
+        page.body.contains(r#"<a href="/caseload" role="button""#),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(r#"<a href="/sign-in" role="button""#));
+}
