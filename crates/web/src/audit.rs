@@ -16,6 +16,11 @@ use crate::session::CurrentUser;
 /// What was done, as the audit trail names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
+    /// Opened a new case (a request for an assessment recorded).
+    OpenCase,
+    /// Changed a case with a command of the case rules, named as the domain names it
+    /// (`"decide_whether_to_assess"`, `"issue_final_plan"`, ...).
+    CaseCommand(&'static str),
     /// Signed in (password, and second factor if set up).
     SignIn,
     /// A wrong password or code for an account.
@@ -58,6 +63,8 @@ impl Action {
     /// The action's name in the trail.
     pub fn as_str(self) -> &'static str {
         match self {
+            Action::OpenCase => "open_case",
+            Action::CaseCommand(name) => name,
             Action::SignIn => "sign_in",
             Action::SignInFailed => "sign_in_failed",
             Action::SignOut => "sign_out",
@@ -79,9 +86,11 @@ impl Action {
         }
     }
 
-    /// The action in plain words, for the audit page.
-    pub fn label(name: &str) -> &str {
-        match name {
+    /// The action in plain words, for the audit page. A case command reads as its name in
+    /// words ("decide_whether_to_assess" → "Decide whether to assess").
+    pub fn label(name: &str) -> std::borrow::Cow<'_, str> {
+        std::borrow::Cow::Borrowed(match name {
+            "open_case" => "Opened the case",
             "sign_in" => "Signed in",
             "sign_in_failed" => "Wrong password or code",
             "sign_out" => "Signed out",
@@ -100,8 +109,18 @@ impl Action {
             "unlock_user" => "Unlocked a user",
             "reset_password" => "Reset a user’s password",
             "view_audit" => "Searched the audit trail",
-            other => other,
-        }
+            other => return std::borrow::Cow::Owned(in_words(other)),
+        })
+    }
+}
+
+/// `snake_case` as a sentence: "issue_final_plan" → "Issue final plan".
+fn in_words(name: &str) -> String {
+    let spaced = name.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -210,8 +229,16 @@ mod tests {
 
     #[test]
     fn every_action_has_a_label() {
-        for action in [Action::SignIn, Action::ViewCase, Action::UnlockUser] {
+        for action in [
+            Action::SignIn,
+            Action::ViewCase,
+            Action::UnlockUser,
+            Action::OpenCase,
+        ] {
             assert_ne!(Action::label(action.as_str()), action.as_str());
         }
+        let command = Action::CaseCommand("decide_whether_to_assess");
+        assert_eq!(command.as_str(), "decide_whether_to_assess");
+        assert_eq!(Action::label(command.as_str()), "Decide whether to assess");
     }
 }
