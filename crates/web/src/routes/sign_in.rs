@@ -79,10 +79,12 @@ struct CodeForm {
 /// A local path to return to after signing in, or `None` for anything that could lead
 /// elsewhere (another site, `//host`, a backslash trick) or back to signing in.
 fn safe_next(next: &str) -> Option<&str> {
+    // A path as it appears in a URL is printable ASCII (anything else is percent-encoded);
+    // anything else here was typed into the form, and could not go in a `Location` header.
     let local = next.starts_with('/')
         && !next.starts_with("//")
         && !next.contains('\\')
-        && !next.chars().any(char::is_control);
+        && next.chars().all(|c| c.is_ascii_graphic());
     (local && !next.starts_with("/sign-in") && !next.starts_with("/sign-out")).then_some(next)
 }
 
@@ -520,6 +522,8 @@ mod tests {
             "/sign-out",
             "cases/12",
             "/a\nb",
+            "/café",
+            "/a b",
         ] {
             assert_eq!(safe_next(bad), None, "{bad:?}");
         }

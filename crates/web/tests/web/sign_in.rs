@@ -550,3 +550,23 @@ async fn the_start_page_offers_to_continue_once_signed_in() {
     );
     assert!(!page.body.contains(r#"<a href="/sign-in" role="button""#));
 }
+
+#[tokio::test]
+async fn a_strange_return_address_in_the_form_is_ignored_not_a_crash() {
+    let app = TestApp::spawn().await;
+    let user = app.add_user(Role::Caseworker, "ada").await;
+    let mut browser = Browser::new(&app);
+    browser.get("/sign-in").await;
+    let answer = browser
+        .post(
+            "/sign-in",
+            &[
+                ("email", &user.email),
+                ("password", PASSWORD),
+                ("next", "/café"),
+            ],
+        )
+        .await;
+    assert_eq!(answer.status, 303);
+    assert_eq!(answer.header("location"), "/caseload");
+}
