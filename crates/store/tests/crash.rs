@@ -185,12 +185,18 @@ fn acknowledged_writes_survive_sigkill() {
                 std::fs::read_to_string(&stderr).unwrap_or_default()
             );
         }
+        // Wait for the first acknowledged write, so that on a loaded machine (a slow first
+        // fsync) every round still kills a writer in the middle of writing.
+        let first = lines
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_default();
         let delay = Duration::from_millis(fastrand::u64(20..=300));
         std::thread::sleep(delay);
         child.kill().unwrap(); // SIGKILL on Unix
         child.wait().unwrap();
         killed_after.push(delay);
         let before = acked.count();
+        acked.record(&first);
         for line in lines.iter() {
             acked.record(&line);
         }
