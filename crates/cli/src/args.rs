@@ -174,6 +174,36 @@ pub struct ServeArgs {
     /// Which database.
     #[command(flatten)]
     pub db: DatabaseArgs,
+    /// Single sign-on for LA staff (docs/sso.md).
+    #[command(flatten)]
+    pub oidc: OidcArgs,
+}
+
+/// Single sign-on for LA staff through the council's OpenID Connect provider: all four of
+/// issuer, client id, client secret file and redirect URL, or none (no single sign-on).
+#[derive(Debug, Args, Clone)]
+pub struct OidcArgs {
+    /// The provider's issuer, e.g. https://login.microsoftonline.com/TENANT-ID/v2.0.
+    #[arg(long, value_name = "URL", env = "WAYMARK_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// The client (application) id Waymark is registered with at the provider.
+    #[arg(long, value_name = "ID", env = "WAYMARK_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// A file holding the client secret (never on the command line, where other users of the
+    /// machine could see it).
+    #[arg(long, value_name = "FILE", env = "WAYMARK_OIDC_CLIENT_SECRET_FILE")]
+    pub oidc_client_secret_file: Option<PathBuf>,
+    /// This service's address followed by /sign-in/sso/callback, as registered at the provider.
+    #[arg(long, value_name = "URL", env = "WAYMARK_OIDC_REDIRECT_URL")]
+    pub oidc_redirect_url: Option<String>,
+    /// The sign-in page's button text.
+    #[arg(
+        long,
+        value_name = "TEXT",
+        env = "WAYMARK_OIDC_BUTTON_LABEL",
+        default_value = "Sign in with your council account"
+    )]
+    pub oidc_button_label: String,
 }
 
 /// `waymark demo`.

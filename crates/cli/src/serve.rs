@@ -1,8 +1,10 @@
 //! `waymark serve`: migrate, then serve pages and the API until stopped.
 
+use anyhow::Context;
+use waymark_web::oidc::OidcConfig;
 use waymark_web::{AuthSettings, Config};
 
-use crate::args::ServeArgs;
+use crate::args::{OidcArgs, ServeArgs};
 use crate::database::{block_on, open};
 
 /// Logs go to stderr as one line per event; `RUST_LOG` sets the level (default `info`).
@@ -36,6 +38,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
             attempts_per_ip: args.sign_in_attempts_per_ip,
             ..AuthSettings::default()
         },
+        oidc: oidc_config(&args.oidc)?,
         ..Config::new(args.la_name.clone())
     };
     block_on(async {
@@ -43,4 +46,61 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
         waymark_web::serve(store, config, args.bind).await?;
         Ok(())
     })
+}
+
+/// Single sign-on's settings: none if no single sign-on flag is given, an error naming the
+/// missing ones if only some are. The secret is read from its file, without the line break
+/// editors leave at the end.
+fn oidc_config(args: &OidcArgs) -> anyhow::Result<Option<OidcConfig>> {
+    let given = [
+        ("--oidc-issuer", args.oidc_issuer.is_some()),
+        ("--oidc-client-id", args.oidc_client_id.is_some()),
+        (
+            "--oidc-client-secret-file",
+            args.oidc_client_secret_file.is_some(),
+        ),
+        ("--oidc-redirect-url", args.oidc_redirect_url.is_some()),
+    ];
+    let (Some(issuer_url), Some(client_id), Some(secret_file), Some(redirect_url)) = (
+        &args.oidc_issuer,
+        &args.oidc_client_id,
+        &args.oidc_client_secret_file,
+        &args.oidc_redirect_url,
+    ) else {
+        let missing: Vec<&str> = given
+            .iter()
+            .filter(|(_, present)| !present)
+            .map(|(flag, _)| *flag)
+            .collect();
+        if missing.len() == given.len() {
+            return Ok(None);
+        }
+        anyhow::bail!(
+            "single sign-on needs --oidc-issuer, --oidc-client-id, --oidc-client-secret-file \
+             and --oidc-redirect-url together; missing: {}",
+            missing.join(", ")
+        );
+    };
+    let client_secret = std::fs::read_to_string(secret_file)
+        .with_context(|| {
+            format!(
+                "could not read the OIDC client secret from {}",
+                secret_file.display()
+            )
+        })?
+        .trim_end_matches(['\r', '\n'])
+        .to_string();
+    if client_secret.is_empty() {
+        anyhow::bail!(
+            "the OIDC client secret file {} is empty",
+            secret_file.display()
+        );
+    }
+    Ok(Some(OidcConfig {
+        issuer_url: issuer_url.clone(),
+        client_id: client_id.clone(),
+        client_secret,
+        redirect_url: redirect_url.clone(),
+        button_label: args.oidc_button_label.clone(),
+    }))
 }

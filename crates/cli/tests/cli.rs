@@ -640,3 +640,63 @@ fn audit_verify_reports_the_first_tampered_row_and_exits_1() {
          row 1\n"
     );
 }
+
+#[test]
+fn serve_refuses_incomplete_or_wrong_single_sign_on_settings_in_one_line() {
+    let db = Db::new();
+    let serve = |extra: &[&str]| {
+        let mut args = vec!["serve", "--bind", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        let out = waymark()
+            .env("WAYMARK_DATABASE_URL", db.url())
+            .timeout(std::time::Duration::from_secs(30))
+            .args(&args)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stderr).unwrap())
+    };
+    let issuer = [
+        "--oidc-issuer",
+        "https://login.microsoftonline.com/0000/v2.0",
+    ];
+
+    // The issuer alone: what is missing is named.
+    let (code, stderr) = serve(&issuer);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr
+            .contains("missing: --oidc-client-id, --oidc-client-secret-file, --oidc-redirect-url"),
+        "{stderr}"
+    );
+
+    let missing = db.path("no-such-secret");
+    let redirect = "https://waymark.example.gov.uk/sign-in/sso/callback";
+    let full = |secret: &str, redirect: &str| {
+        let mut args = issuer.map(str::to_string).to_vec();
+        for (flag, value) in [
+            ("--oidc-client-id", "waymark"),
+            ("--oidc-client-secret-file", secret),
+            ("--oidc-redirect-url", redirect),
+        ] {
+            args.push(flag.to_string());
+            args.push(value.to_string());
+        }
+        args
+    };
+    let args = full(missing.to_str().unwrap(), redirect);
+    let (code, stderr) = serve(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("could not read the OIDC client secret from"),
+        "{stderr}"
+    );
+
+    let secret = db.write("secret", "s3cret\n");
+    let args = full(&secret, "https://waymark.example.gov.uk/");
+    let (code, stderr) = serve(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("/sign-in/sso/callback"), "{stderr}");
+    assert!(!stderr.contains("s3cret"), "{stderr}");
+}

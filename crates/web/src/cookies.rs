@@ -26,6 +26,10 @@ pub const CSRF: &str = "waymark-csrf";
 /// that is half done.
 pub const TWO_FACTOR: &str = "waymark-two-factor";
 
+/// Set for up to 10 minutes while signing in with a council account (single sign-on): ties
+/// the provider's answer to the browser that asked (see `routes/sso.rs`).
+pub const SSO: &str = "waymark-sso";
+
 /// A cookie as the cookies page describes it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CookieInfo {
@@ -55,6 +59,12 @@ pub const ALL: &[CookieInfo] = &[
         purpose: "Remembers that you have entered your password while you enter the code from \
                   your authenticator app",
         expires: "After 5 minutes, or when you have finished signing in",
+    },
+    CookieInfo {
+        name: SSO,
+        purpose: "Checks that you are the person who started signing in with your council \
+                  account",
+        expires: "After 10 minutes, or when you have finished signing in",
     },
 ];
 

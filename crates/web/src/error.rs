@@ -557,6 +557,10 @@ pub enum ServeError {
     /// The server stopped with an error.
     #[error("the web server failed: {0}")]
     Serve(#[source] std::io::Error),
+
+    /// Single sign-on is configured wrongly.
+    #[error("single sign-on: {0}")]
+    Sso(#[source] crate::oidc::SetupError),
 }
 
 #[cfg(test)]

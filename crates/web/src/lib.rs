@@ -46,6 +46,7 @@ pub mod cookies;
 pub mod csrf;
 pub mod error;
 pub mod metrics;
+pub mod oidc;
 pub mod passwords;
 pub mod policy;
 pub mod routes;
@@ -77,6 +78,9 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Session timeouts and sign-in limits.
     pub auth: AuthSettings,
+    /// Single sign-on for LA staff through the council's OpenID Connect provider, if set up
+    /// (docs/sso.md).
+    pub oidc: Option<oidc::OidcConfig>,
 }
 
 impl Config {
@@ -142,6 +146,8 @@ pub struct AppState<S> {
     pub templates: Templates,
     /// Request counters and latency histograms, shown at `/metrics`.
     pub metrics: Arc<metrics::Metrics>,
+    /// The OpenID Connect client for single sign-on, if [`Config::oidc`] is set.
+    pub sso: Option<Arc<oidc::Sso>>,
 }
 
 impl<S: Store> AppState<S> {
@@ -149,15 +155,23 @@ impl<S: Store> AppState<S> {
     ///
     /// # Errors
     /// [`ServeError::Templates`] if a compiled-in template does not parse (a bug that the
-    /// crate's tests catch).
+    /// crate's tests catch); [`ServeError::Sso`] if single sign-on is configured wrongly.
     pub fn new(store: S, config: Config) -> Result<AppState<S>, ServeError> {
         let templates = Templates::new(&config).map_err(ServeError::Templates)?;
         let metrics = Arc::new(metrics::Metrics::new(&store));
+        let sso = config
+            .oidc
+            .clone()
+            .map(oidc::Sso::new)
+            .transpose()
+            .map_err(ServeError::Sso)?
+            .map(Arc::new);
         Ok(AppState {
             store,
             config: Arc::new(config),
             templates,
             metrics,
+            sso,
         })
     }
 }

@@ -53,6 +53,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "errors/too_many_attempts.html",
     "sign_in.html",
     "sign_in_two_factor.html",
+    "sso/problem.html",
     "account.html",
     "account_password.html",
     "account_two_factor.html",
@@ -91,6 +92,11 @@ impl Templates {
         // AGPL section 13: users of a network service are offered its source.
         env.add_global("source_url", SOURCE_URL);
         env.add_function("asset_url", asset_url);
+        // The single sign-on button's text on the sign-in page; none without single sign-on.
+        env.add_global(
+            "sso_button",
+            config.oidc.as_ref().map(|oidc| oidc.button_label.clone()),
+        );
         env.add_function("csrf_input", csrf_input);
         for (name, source) in TEMPLATES {
             env.add_template(name, source)?;
@@ -459,6 +465,7 @@ mod tests {
             "errors/too_many_attempts.html" => context! { minutes => 15 },
             "sign_in.html" => context! { email => "", next => "" },
             "sign_in_two_factor.html" => context! { next => "/cases/1" },
+            "sso/problem.html" => context! { problem => "not_set_up" },
             "account.html" => context! {
                 name => "Ada", email => "ada@example.org", role => "caseworker",
                 organisation => (), la => "990", two_factor_allowed => true,

@@ -24,6 +24,7 @@ pub mod cases;
 pub mod health;
 pub mod pages;
 pub mod sign_in;
+pub mod sso;
 pub mod tokens;
 
 /// One route: a method and a path pattern as axum writes it (`/cases/{id}`).
@@ -102,6 +103,7 @@ pub fn table<S: Store>() -> RouteTable<S> {
     RouteTable::new()
         .merge(pages::routes())
         .merge(sign_in::routes())
+        .merge(sso::routes())
         .merge(account::routes())
         .merge(cases::routes())
         .merge(admin_users::routes())

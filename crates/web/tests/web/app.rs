@@ -61,6 +61,16 @@ impl TestApp {
 
     /// An app with the given configuration.
     pub async fn spawn_with(config: Config) -> TestApp {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("no free port: {e}"));
+        TestApp::spawn_on(listener, config).await
+    }
+
+    /// An app on a listener bound already, for a configuration that needs the app's address
+    /// (single sign-on's redirect URL).
+    pub async fn spawn_on(listener: TcpListener, config: Config) -> TestApp {
+        install_tls_provider();
         let db = TestDb::sqlite();
         let store = db.store().await;
         for (la, name) in [(LA_CODE, LA_NAME), (OTHER_LA_CODE, OTHER_LA_NAME)] {
@@ -71,9 +81,6 @@ impl TestApp {
         }
         let state = AppState::new(store.clone(), config)
             .unwrap_or_else(|e| panic!("the app did not start: {e}"));
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap_or_else(|e| panic!("no free port: {e}"));
         let addr: SocketAddr = listener
             .local_addr()
             .unwrap_or_else(|e| panic!("no local address: {e}"));
@@ -218,6 +225,7 @@ pub struct Browser {
 impl Browser {
     /// A new browser with no cookies.
     pub fn new(app: &TestApp) -> Browser {
+        install_tls_provider();
         Browser {
             base: app.base.clone(),
             client: Client::builder()
@@ -419,4 +427,13 @@ pub fn set_cookies(page: &Page) -> Vec<String> {
         .iter()
         .filter_map(|v| v.to_str().ok().map(str::to_string))
         .collect()
+}
+
+/// reqwest is built with rustls and no default crypto provider (the web crate picks *ring*
+/// for single sign-on), so test clients need one installed for the process.
+pub fn install_tls_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
 }

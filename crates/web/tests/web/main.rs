@@ -13,6 +13,7 @@ mod errors;
 mod health;
 mod matrix;
 mod metrics;
+mod oidc;
 mod pages;
 mod security;
 mod sign_in;

@@ -87,7 +87,12 @@ async fn cookies_page_lists_only_strictly_necessary_cookies() {
     let app = TestApp::spawn().await;
     let html = app.get("/cookies").await.body;
     assert!(html.contains("strictly necessary"));
-    for name in ["waymark-session", "waymark-csrf", "waymark-two-factor"] {
+    for name in [
+        "waymark-session",
+        "waymark-csrf",
+        "waymark-two-factor",
+        "waymark-sso",
+    ] {
         assert!(
             html.contains(&format!(
                 r#"<h3 class="govuk-summary-card__title">{name}</h3>"#
@@ -97,8 +102,8 @@ async fn cookies_page_lists_only_strictly_necessary_cookies() {
     }
     assert_eq!(
         html.matches(r#"<div class="govuk-summary-card">"#).count(),
-        3,
-        "three cookies, no more"
+        4,
+        "four cookies, no more"
     );
     assert!(html.contains("We do not use cookies to track you"));
 }
