@@ -20,6 +20,8 @@ async fn account_page_shows_who_you_are_and_a_sign_out_everywhere_button() {
     );
     // Professionals do not get the second factor (it is for LA staff).
     assert!(!page.body.contains("/account/two-factor"));
+    // Their API tokens are one link away.
+    assert!(page.body.contains(r#"href="/account/tokens""#));
 }
 
 #[tokio::test]
