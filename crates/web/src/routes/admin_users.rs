@@ -286,6 +286,18 @@ async fn show<S: Store>(
     )
 }
 
+/// Records an administrator's action on an account, then goes back to that account's page.
+async fn recorded<S: Store>(
+    state: &AppState<S>,
+    user: &CurrentUser,
+    ip: &ClientIp,
+    action: Action,
+    target: waymark_store::UserId,
+) -> AppResult<Response> {
+    audit::record(&state.store, user, action, Record::User(target), ip).await?;
+    Ok(Redirect::to(&format!("/admin/users/{target}")).into_response())
+}
+
 /// The change-role form.
 #[derive(Default, Deserialize)]
 #[serde(default)]
@@ -312,15 +324,7 @@ async fn change_role<S: Store>(
         return Err(AppError::Forbidden);
     }
     state.store.set_role(target.id, role).await?;
-    audit::record(
-        &state.store,
-        &user,
-        Action::ChangeRole,
-        Record::User(target.id),
-        &ip,
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/admin/users/{}", target.id)).into_response())
+    recorded(&state, &user, &ip, Action::ChangeRole, target.id).await
 }
 
 /// `POST /admin/users/{id}/disable`: the store also ends their sessions.
@@ -336,15 +340,7 @@ async fn disable<S: Store>(
         return Err(AppError::Forbidden);
     }
     state.store.set_disabled(target.id, true).await?;
-    audit::record(
-        &state.store,
-        &user,
-        Action::DisableUser,
-        Record::User(target.id),
-        &ip,
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/admin/users/{}", target.id)).into_response())
+    recorded(&state, &user, &ip, Action::DisableUser, target.id).await
 }
 
 /// `POST /admin/users/{id}/enable`.
@@ -357,15 +353,7 @@ async fn enable<S: Store>(
     let admin = admin(&user)?;
     let target = admin.find(&state.store, user_id(&id)?).await?;
     state.store.set_disabled(target.id, false).await?;
-    audit::record(
-        &state.store,
-        &user,
-        Action::EnableUser,
-        Record::User(target.id),
-        &ip,
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/admin/users/{}", target.id)).into_response())
+    recorded(&state, &user, &ip, Action::EnableUser, target.id).await
 }
 
 /// `POST /admin/users/{id}/unlock`.
@@ -378,15 +366,7 @@ async fn unlock<S: Store>(
     let admin = admin(&user)?;
     let target = admin.find(&state.store, user_id(&id)?).await?;
     state.store.clear_failed_sign_ins(target.id).await?;
-    audit::record(
-        &state.store,
-        &user,
-        Action::UnlockUser,
-        Record::User(target.id),
-        &ip,
-    )
-    .await?;
-    Ok(Redirect::to(&format!("/admin/users/{}", target.id)).into_response())
+    recorded(&state, &user, &ip, Action::UnlockUser, target.id).await
 }
 
 /// `POST /admin/users/{id}/reset-password`: a new one-time password, shown once; the user's
