@@ -26,6 +26,7 @@ pub use waymark_domain::{CaseId, LaCode};
 mod audit;
 mod backend;
 mod batch;
+mod case_methods;
 pub mod caseload;
 pub mod cases;
 mod error;

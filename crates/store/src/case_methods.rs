@@ -1,0 +1,138 @@
+//! The `Store` methods that read and change one case, written once for both backends. They
+//! differ only in how a write transaction starts (each backend's `begin_write`) and in the
+//! SQL for "now", which the macro takes as an argument.
+
+/// Expands into `load_case`, `find_by_reference`, `append`, `events`, `list_cases` and
+/// `count_cases`; `$now` is the backend's SQL for the current time as stored.
+macro_rules! case_methods {
+    ($now:literal) => {
+        async fn load_case(&self, la: &LaCode, id: CaseId) -> Result<Option<StoredCase>> {
+            sqlx::query_as::<_, CaseRow>(rows::LOAD_CASE)
+                .bind(id.0)
+                .bind(la.as_str())
+                .fetch_optional(&self.pool)
+                .await?
+                .map(CaseRow::into_case)
+                .transpose()
+        }
+
+        async fn find_by_reference(
+            &self,
+            la: &LaCode,
+            reference: &str,
+        ) -> Result<Option<StoredCase>> {
+            sqlx::query_as::<_, CaseRow>(rows::FIND_BY_REFERENCE)
+                .bind(la.as_str())
+                .bind(reference)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(CaseRow::into_case)
+                .transpose()
+        }
+
+        async fn append(
+            &self,
+            la: &LaCode,
+            id: CaseId,
+            expected_version: i64,
+            events: Vec<NewEvent>,
+            summary: CaseSummary,
+            state: Value,
+        ) -> Result<i64> {
+            if events.is_empty() {
+                return Err(StoreError::NoEvents { case: id });
+            }
+            let new_version = expected_version + version_of(events.len());
+            let mut tx = self.begin_write().await?;
+            let updated = sqlx::query(concat!(
+                "UPDATE cases SET version = $1, stage = $2, given_name = $3, family_name = $4, \
+                 date_of_birth = $5, upn = $6, request_received = $7, caseworker = $8, \
+                 closed = $9, next_due_date = $14, next_due_clock = $15, state = $10, \
+                 updated_at = ",
+                $now,
+                " WHERE id = $11 AND la_code = $12 AND version = $13"
+            ))
+            .bind(new_version)
+            .bind(&summary.stage)
+            .bind(&summary.given_name)
+            .bind(&summary.family_name)
+            .bind(summary.date_of_birth)
+            .bind(&summary.upn)
+            .bind(summary.request_received)
+            .bind(&summary.caseworker)
+            .bind(summary.closed)
+            .bind(Json(&state))
+            .bind(id.0)
+            .bind(la.as_str())
+            .bind(expected_version)
+            .bind(summary.next_due)
+            .bind(&summary.next_due_clock)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated == 0 {
+                let found: Option<i64> = sqlx::query_scalar(rows::CASE_VERSION)
+                    .bind(id.0)
+                    .bind(la.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                return Err(match found {
+                    None => StoreError::NotFound { case: id },
+                    Some(found) => StoreError::Conflict {
+                        case: id,
+                        expected: expected_version,
+                        found,
+                    },
+                });
+            }
+            let numbered: Vec<(i64, i64, &NewEvent)> =
+                numbered(id.0, expected_version, &events).collect();
+            insert_events(&mut tx, &numbered).await?;
+            tx.commit().await?;
+            Ok(new_version)
+        }
+
+        async fn events(&self, la: &LaCode, id: CaseId) -> Result<Vec<StoredEvent>> {
+            let events: Vec<EventRow> = sqlx::query_as(rows::CASE_EVENTS)
+                .bind(id.0)
+                .bind(la.as_str())
+                .fetch_all(&self.pool)
+                .await?;
+            if events.is_empty() {
+                let exists: i64 = sqlx::query_scalar(rows::CASE_EXISTS)
+                    .bind(id.0)
+                    .bind(la.as_str())
+                    .fetch_one(&self.pool)
+                    .await?;
+                if exists == 0 {
+                    return Err(StoreError::NotFound { case: id });
+                }
+            }
+            Ok(events.into_iter().map(StoredEvent::from).collect())
+        }
+
+        async fn list_cases(
+            &self,
+            la: &LaCode,
+            limit: i64,
+            offset: i64,
+        ) -> Result<Vec<StoredCase>> {
+            let found: Vec<CaseRow> = sqlx::query_as(rows::LIST_CASES)
+                .bind(la.as_str())
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(&self.pool)
+                .await?;
+            rows::into_cases(found)
+        }
+
+        async fn count_cases(&self, la: &LaCode) -> Result<i64> {
+            Ok(sqlx::query_scalar(rows::COUNT_CASES)
+                .bind(la.as_str())
+                .fetch_one(&self.pool)
+                .await?)
+        }
+    };
+}
+
+pub(crate) use case_methods;
