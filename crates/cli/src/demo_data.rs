@@ -279,6 +279,7 @@ fn child(dice: &mut Dice, la: &LaCode, dob: NaiveDate) -> Child {
                 ContactPreference::Phone
             },
         }],
+        school: None,
     }
 }
 

@@ -134,6 +134,9 @@ pub struct Child {
     pub address: Option<Address>,
     /// Parents and carers.
     pub parents: Vec<ParentCarer>,
+    /// The school, college or setting the child attends now, if any.
+    #[serde(default)]
+    pub school: Option<Placement>,
 }
 
 /// The request for an EHC needs assessment, which starts the statutory clock.

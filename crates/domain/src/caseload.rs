@@ -118,6 +118,7 @@ mod tests {
                 nhs_number: None,
                 address: None,
                 parents: vec![],
+                school: None,
             },
             request: Request {
                 received: d(on),

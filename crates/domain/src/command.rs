@@ -136,6 +136,11 @@ pub enum Command {
         /// When an appeal was lodged.
         appeal_lodged: Option<NaiveDate>,
     },
+    /// Add a note to the case record (internal: never shown to the family).
+    AddNote {
+        /// The note.
+        text: String,
+    },
     /// Close the case.
     CloseCase {
         /// When.
@@ -829,6 +834,18 @@ pub fn decide(
                 appeal_lodged: *appeal_lodged,
             })])
         }
+        Command::AddNote { text } => {
+            check_role(actor, STAFF, "add notes")?;
+            required(text, "the note")?;
+            if text.chars().count() > MAX_NOTE_CHARS {
+                return Err(Refusal::Invalid(format!(
+                    "a note must be {MAX_NOTE_CHARS} characters or fewer"
+                )));
+            }
+            Ok(vec![Event::NoteAdded {
+                text: text.trim().to_string(),
+            }])
+        }
         Command::CloseCase { on, reason } => {
             check_role(actor, STAFF, "close cases")?;
             dated(case, "The closing date", *on, today)?;
@@ -867,6 +884,9 @@ pub fn decide(
         }
     }
 }
+
+/// The longest note accepted.
+pub const MAX_NOTE_CHARS: usize = 10_000;
 
 fn next_number(existing: impl Iterator<Item = u32>) -> u32 {
     existing.max().unwrap_or(0) + 1

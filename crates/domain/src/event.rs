@@ -107,6 +107,11 @@ pub enum Event {
     },
     /// Mediation or an appeal after an appealable decision was recorded.
     DisagreementRecorded(Disagreement),
+    /// A note was added to the case record.
+    NoteAdded {
+        /// The note.
+        text: String,
+    },
     /// The case was closed.
     CaseClosed(Closure),
 }
@@ -130,6 +135,7 @@ impl Event {
             Event::FinalPlanIssued(_) => "final_plan_issued",
             Event::SenNeedsRecorded { .. } => "sen_needs_recorded",
             Event::DisagreementRecorded(_) => "disagreement_recorded",
+            Event::NoteAdded { .. } => "note_added",
             Event::CaseClosed(_) => "case_closed",
         }
     }
@@ -273,6 +279,8 @@ impl Case {
             }
             Event::SenNeedsRecorded { ranked } => self.sen_needs = ranked.clone(),
             Event::DisagreementRecorded(d) => self.disagreement = Some(d.clone()),
+            // Notes are read from the history; they do not change where the case is.
+            Event::NoteAdded { .. } => {}
             Event::CaseClosed(closure) => {
                 self.closure = Some(closure.clone());
                 self.stage = Stage::Closed;

@@ -166,6 +166,7 @@ pub fn import_case(
                 ..Address::default()
             }),
             parents: Vec::new(),
+            school: None,
         },
         request: Request {
             received: required_date("request_received", &record.request_received)?,

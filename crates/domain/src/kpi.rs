@@ -102,6 +102,7 @@ mod tests {
                 nhs_number: None,
                 address: None,
                 parents: vec![],
+                school: None,
             },
             Request {
                 received: d(received),

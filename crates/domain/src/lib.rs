@@ -12,6 +12,7 @@
 //! Nothing here reads the system clock: "today" is always an argument.
 #![forbid(unsafe_code)]
 
+pub mod actions;
 pub mod actor;
 pub mod calendar;
 pub mod case;

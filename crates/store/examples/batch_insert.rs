@@ -44,6 +44,8 @@ fn generated(la: &LaCode, i: usize) -> NewCase {
             closed: false,
             next_due: None,
             next_due_clock: None,
+            school: None,
+            has_exception: false,
         },
         state,
         events: vec![event("case_imported"), event("caseworker_allocated")],

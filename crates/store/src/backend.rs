@@ -147,6 +147,60 @@ impl Store for Backend {
         delegate!(self, s => s.is_empty())
     }
 
+    async fn add_document(
+        &self,
+        la: &LaCode,
+        document: crate::documents::NewDocument,
+    ) -> Result<crate::documents::DocumentInfo> {
+        delegate!(self, s => s.add_document(la, document))
+    }
+
+    async fn documents(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+    ) -> Result<Vec<crate::documents::DocumentInfo>> {
+        delegate!(self, s => s.documents(la, case))
+    }
+
+    async fn document(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+        id: i64,
+    ) -> Result<Option<crate::documents::Document>> {
+        delegate!(self, s => s.document(la, case, id))
+    }
+
+    async fn set_document_scan(&self, id: i64, scan: &str) -> Result<()> {
+        delegate!(self, s => s.set_document_scan(id, scan))
+    }
+
+    async fn save_plan_draft(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+        draft: &crate::documents::PlanDraft,
+    ) -> Result<()> {
+        delegate!(self, s => s.save_plan_draft(la, case, draft))
+    }
+
+    async fn plan_drafts(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+    ) -> Result<Vec<crate::documents::PlanDraft>> {
+        delegate!(self, s => s.plan_drafts(la, case))
+    }
+
+    async fn clear_plan_drafts(&self, la: &LaCode, case: CaseId) -> Result<()> {
+        delegate!(self, s => s.clear_plan_drafts(la, case))
+    }
+
+    async fn caseworker_loads(&self, la: &LaCode) -> Result<Vec<crate::documents::CaseworkerLoad>> {
+        delegate!(self, s => s.caseworker_loads(la))
+    }
+
     async fn caseload(
         &self,
         la: &LaCode,

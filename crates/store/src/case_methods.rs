@@ -47,7 +47,8 @@ macro_rules! case_methods {
             let updated = sqlx::query(concat!(
                 "UPDATE cases SET version = $1, stage = $2, given_name = $3, family_name = $4, \
                  date_of_birth = $5, upn = $6, request_received = $7, caseworker = $8, \
-                 closed = $9, next_due_date = $14, next_due_clock = $15, state = $10, \
+                 closed = $9, next_due_date = $14, next_due_clock = $15, school = $16, \
+                 has_exception = $17, state = $10, \
                  updated_at = ",
                 $now,
                 " WHERE id = $11 AND la_code = $12 AND version = $13"
@@ -67,6 +68,8 @@ macro_rules! case_methods {
             .bind(expected_version)
             .bind(summary.next_due)
             .bind(&summary.next_due_clock)
+            .bind(&summary.school)
+            .bind(summary.has_exception)
             .execute(&mut *tx)
             .await?
             .rows_affected();

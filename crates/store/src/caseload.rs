@@ -32,6 +32,14 @@ pub struct CaseloadQuery {
     pub due_before: Option<NaiveDate>,
     /// Include closed cases.
     pub include_closed: bool,
+    /// Only cases whose school or setting name contains this text.
+    pub school: Option<String>,
+    /// Only children born on or after this date (the oldest end of an age group).
+    pub born_from: Option<NaiveDate>,
+    /// Only children born on or before this date (the youngest end of an age group).
+    pub born_to: Option<NaiveDate>,
+    /// Only cases with an exception to the time limits recorded.
+    pub with_exception: bool,
     /// Search by name, UPN, case reference or date of birth (YYYY-MM-DD).
     pub search: Option<String>,
     /// Order.
@@ -105,6 +113,20 @@ macro_rules! caseload_methods {
                 if q.unallocated {
                     b.push(" AND caseworker IS NULL");
                 }
+                if let Some(school) = q.school.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                    b.push(" AND lower(school) LIKE ")
+                        .push_bind($crate::caseload::like_pattern(school))
+                        .push(" ESCAPE '\\'");
+                }
+                if let Some(from) = q.born_from {
+                    b.push(" AND date_of_birth >= ").push_bind(from);
+                }
+                if let Some(to) = q.born_to {
+                    b.push(" AND date_of_birth <= ").push_bind(to);
+                }
+                if q.with_exception {
+                    b.push(" AND has_exception = ").push_bind(true);
+                }
                 if let Some(before) = q.due_before {
                     b.push(" AND next_due_date < ").push_bind(before);
                 }
@@ -133,7 +155,7 @@ macro_rules! caseload_methods {
             let mut list = sqlx::QueryBuilder::<$db>::new(concat!(
                 "SELECT id, la_code, reference, version, stage, given_name, family_name, \
                  date_of_birth, upn, request_received, caseworker, closed, next_due_date, \
-                 next_due_clock, ",
+                 next_due_clock, school, has_exception, ",
                 $empty_state,
                 " AS state"
             ));

@@ -75,6 +75,13 @@ pub fn summary_of(case: &Case) -> CaseSummary {
         closed: case.closure.is_some(),
         next_due: next.as_ref().map(|n| n.due),
         next_due_clock: next.map(|n| n.kind.key().to_string()),
+        school: case
+            .final_plan
+            .as_ref()
+            .map(|plan| &plan.placement)
+            .or(case.child.school.as_ref())
+            .map(|setting| setting.name.clone()),
+        has_exception: !case.exceptions.is_empty(),
     }
 }
 

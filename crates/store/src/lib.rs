@@ -29,6 +29,7 @@ mod batch;
 mod case_methods;
 pub mod caseload;
 pub mod cases;
+pub mod documents;
 mod error;
 mod files;
 mod identity;
@@ -148,6 +149,62 @@ pub trait Store: Clone + Send + Sync + 'static {
         la: &LaCode,
         query: &caseload::CaseloadQuery,
     ) -> impl Future<Output = Result<caseload::CaseloadPage>> + Send;
+
+    // Documents, plan drafts and caseload sizes (see [`documents`]).
+
+    /// Stores a document as the next version of its kind and title on the case.
+    /// [`StoreError::NotFound`] if the case is not one of the LA's.
+    fn add_document(
+        &self,
+        la: &LaCode,
+        document: documents::NewDocument,
+    ) -> impl Future<Output = Result<documents::DocumentInfo>> + Send;
+
+    /// A case's documents, oldest first, without their bytes.
+    fn documents(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+    ) -> impl Future<Output = Result<Vec<documents::DocumentInfo>>> + Send;
+
+    /// One document of a case with its bytes, if the case is the LA's and has it.
+    fn document(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<documents::Document>>> + Send;
+
+    /// Records the virus scan's verdict on a document.
+    fn set_document_scan(&self, id: i64, scan: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Saves the text of a plan section as typed (replacing what was saved before).
+    fn save_plan_draft(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+        draft: &documents::PlanDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// The plan sections typed but not yet saved as a version.
+    fn plan_drafts(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+    ) -> impl Future<Output = Result<Vec<documents::PlanDraft>>> + Send;
+
+    /// Forgets the typed sections (once they are saved as a version of the plan).
+    fn clear_plan_drafts(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// How many open cases each caseworker holds at each stage.
+    fn caseworker_loads(
+        &self,
+        la: &LaCode,
+    ) -> impl Future<Output = Result<Vec<documents::CaseworkerLoad>>> + Send;
 
     /// Adds settings to the register, or updates those whose URN it has; returns how many
     /// rows were written.

@@ -55,6 +55,11 @@ const SQLITE: &[Embedded] = &[
         description: "next deadline",
         sql: include_str!("../migrations/sqlite/0006_next_deadline.sql"),
     },
+    Embedded {
+        version: 7,
+        description: "documents and drafts",
+        sql: include_str!("../migrations/sqlite/0007_documents_and_drafts.sql"),
+    },
 ];
 
 /// `crates/store/migrations/postgres/`, in order.
@@ -88,6 +93,11 @@ const POSTGRES: &[Embedded] = &[
         version: 6,
         description: "next deadline",
         sql: include_str!("../migrations/postgres/0006_next_deadline.sql"),
+    },
+    Embedded {
+        version: 7,
+        description: "documents and drafts",
+        sql: include_str!("../migrations/postgres/0007_documents_and_drafts.sql"),
     },
 ];
 

@@ -30,6 +30,11 @@ pub struct CaseSummary {
     pub next_due: Option<NaiveDate>,
     /// Which clock that deadline belongs to (its stable key, e.g. `final_plan_by`).
     pub next_due_clock: Option<String>,
+    /// The child's school or setting now (the placement named in the final plan, else the
+    /// current setting recorded with the request), for filtering caseloads.
+    pub school: Option<String>,
+    /// Whether an exception to the time limits is recorded on the case.
+    pub has_exception: bool,
 }
 
 /// An event to be written to a case's log. The store numbers it (`seq`) on write.

@@ -25,6 +25,8 @@ pub(crate) struct CaseRow {
     closed: bool,
     next_due_date: Option<NaiveDate>,
     next_due_clock: Option<String>,
+    school: Option<String>,
+    has_exception: bool,
     state: Json<Value>,
 }
 
@@ -49,6 +51,8 @@ impl CaseRow {
                 closed: self.closed,
                 next_due: self.next_due_date,
                 next_due_clock: self.next_due_clock,
+                school: self.school,
+                has_exception: self.has_exception,
             },
             state: self.state.0,
         })
@@ -100,6 +104,8 @@ macro_rules! from_row {
                     closed: row.try_get("closed")?,
                     next_due_date: row.try_get("next_due_date")?,
                     next_due_clock: row.try_get("next_due_clock")?,
+                    school: row.try_get("school")?,
+                    has_exception: row.try_get("has_exception")?,
                     state: row.try_get("state")?,
                 })
             }
@@ -155,7 +161,8 @@ pub(crate) const MISMATCH_SQL: &str = "SELECT c.id, c.version, count(e.seq), \
 macro_rules! case_columns {
     () => {
         "id, la_code, reference, version, stage, given_name, family_name, date_of_birth, upn, \
-         request_received, caseworker, closed, next_due_date, next_due_clock, state"
+         request_received, caseworker, closed, next_due_date, next_due_clock, school, \
+         has_exception, state"
     };
 }
 
@@ -204,9 +211,9 @@ pub(crate) const HAS_DATA: &str =
 /// The columns a batch insert writes, in the order its values are pushed.
 pub(crate) const INSERT_CASE_COLUMNS: &str = "INSERT INTO cases (la_code, reference, version, \
      stage, given_name, family_name, date_of_birth, upn, request_received, caseworker, closed, \
-     next_due_date, next_due_clock, state) ";
+     next_due_date, next_due_clock, school, has_exception, state) ";
 
-/// Cases per multi-row `INSERT`: 14 parameters each keeps a statement well under both
+/// Cases per multi-row `INSERT`: 16 parameters each keeps a statement well under both
 /// backends' parameter limits (SQLite 32,766; PostgreSQL 65,535).
 pub(crate) const CASES_PER_INSERT: usize = 500;
 

@@ -92,6 +92,7 @@ impl SqliteStore {
 impl Store for SqliteStore {
     crate::settings::settings_methods!(sqlx::Sqlite);
     crate::caseload::caseload_methods!(sqlx::Sqlite, "'{}'");
+    crate::documents::document_methods!(sqlx::Sqlite);
     crate::identity::identity_methods!(sqlx::Sqlite);
     crate::audit::audit_methods!(sqlx::Sqlite);
     crate::oidc::oidc_methods!(sqlx::Sqlite);
@@ -120,8 +121,9 @@ impl Store for SqliteStore {
         let inserted = sqlx::query_scalar::<_, i64>(
             "INSERT INTO cases (la_code, reference, version, stage, given_name, family_name, \
              date_of_birth, upn, request_received, caseworker, closed, next_due_date, \
-             next_due_clock, state) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+             next_due_clock, school, has_exception, state) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+             RETURNING id",
         )
         .bind(case.la.as_str())
         .bind(&case.reference)
@@ -136,6 +138,8 @@ impl Store for SqliteStore {
         .bind(summary.closed)
         .bind(summary.next_due)
         .bind(&summary.next_due_clock)
+        .bind(&summary.school)
+        .bind(summary.has_exception)
         .bind(Json(&case.state))
         .fetch_one(&mut *tx)
         .await;
@@ -193,6 +197,8 @@ impl Store for SqliteStore {
                     .push_bind(summary.closed)
                     .push_bind(summary.next_due)
                     .push_bind(summary.next_due_clock.as_deref())
+                    .push_bind(summary.school.as_deref())
+                    .push_bind(summary.has_exception)
                     .push_bind(Json(&case.state));
             });
             insert.push(

@@ -743,6 +743,7 @@ on_both_backends!(
     restore_rejects_a_file_that_is_not_a_backup,
 );
 
+mod documents;
 mod engine;
 mod identity;
 

@@ -34,6 +34,7 @@ fn new_request() -> NewRequest {
             nhs_number: None,
             address: None,
             parents: vec![],
+            school: None,
         },
         request: Request {
             received: d("2026-01-05"),

@@ -42,6 +42,7 @@ fn request(reference: &str) -> NewRequest {
             nhs_number: None,
             address: None,
             parents: vec![],
+            school: None,
         },
         request: Request {
             received: d("2026-01-05"),

@@ -45,6 +45,8 @@ pub fn summary_of<'a>(kinds: impl IntoIterator<Item = &'a str>) -> CaseSummary {
         closed: false,
         next_due: None,
         next_due_clock: None,
+        school: None,
+        has_exception: false,
     }
 }
 

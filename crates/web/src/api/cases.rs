@@ -102,6 +102,7 @@ impl NewCaseRequest {
                         contact_preference: p.contact_preference.into(),
                     })
                     .collect(),
+                school: None,
             },
             request: Request {
                 received: self.request.received,
@@ -510,6 +511,7 @@ mod tests {
                 nhs_number: None,
                 address: None,
                 parents: vec![],
+                school: None,
             },
             request: Request {
                 received: d("2026-01-05"),

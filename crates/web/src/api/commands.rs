@@ -148,6 +148,11 @@ pub enum CaseCommand {
         /// When an appeal was lodged.
         appeal_lodged: Option<NaiveDate>,
     },
+    /// Add a note to the case record (staff; never shown to the family).
+    AddNote {
+        /// The note (up to 10,000 characters).
+        text: String,
+    },
     /// Close the case.
     CloseCase {
         /// When.
@@ -431,6 +436,7 @@ impl CaseCommand {
             CaseCommand::IssueFinalPlan { .. } => "issue_final_plan",
             CaseCommand::RecordSenNeeds { .. } => "record_sen_needs",
             CaseCommand::RecordDisagreement { .. } => "record_disagreement",
+            CaseCommand::AddNote { .. } => "add_note",
             CaseCommand::CloseCase { .. } => "close_case",
         }
     }
@@ -516,6 +522,7 @@ impl From<CaseCommand> for Command {
                 mediation_held,
                 appeal_lodged,
             },
+            CaseCommand::AddNote { text } => Command::AddNote { text },
             CaseCommand::CloseCase { on, reason } => Command::CloseCase {
                 on,
                 reason: reason.into(),
@@ -610,6 +617,7 @@ mod tests {
                 mediation_held,
                 appeal_lodged,
             },
+            Command::AddNote { text } => CaseCommand::AddNote { text },
             Command::CloseCase { on, reason } => CaseCommand::CloseCase {
                 on,
                 reason: (&reason).into(),
@@ -710,6 +718,9 @@ mod tests {
             Command::CloseCase {
                 on: day(13),
                 reason: ClosureReason::MovedAway,
+            },
+            Command::AddNote {
+                text: "Phoned the family".into(),
             },
         ]
     }

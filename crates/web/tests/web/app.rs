@@ -386,6 +386,7 @@ impl TestApp {
                 nhs_number: None,
                 address: None,
                 parents: vec![],
+                school: None,
             },
             request: Request {
                 received: day("2026-01-05"),

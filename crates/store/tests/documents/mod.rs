@@ -1,0 +1,351 @@
+//! Documents, plan drafts, caseload sizes and the school / age / exception filters, on both
+//! backends.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use waymark_domain::actor::{Actor, Role};
+use waymark_domain::case::{Child, Placement, Request};
+use waymark_domain::clock::ExceptionKind;
+use waymark_domain::command::{Command, NewRequest};
+use waymark_store::caseload::CaseloadQuery;
+use waymark_store::cases;
+use waymark_store::documents::{NewDocument, PlanDraft};
+use waymark_store::testing::TestBackend;
+use waymark_store::{CaseId, Store, StoreError};
+
+use super::{fresh, la};
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn manager() -> Actor {
+    Actor {
+        user: "7".into(),
+        role: Role::Manager,
+        la: la("202"),
+    }
+}
+
+fn request(reference: &str, dob: &str, school: Option<&str>) -> NewRequest {
+    NewRequest {
+        reference: reference.into(),
+        child: Child {
+            given_name: "Ada".into(),
+            family_name: "Okafor".into(),
+            date_of_birth: d(dob),
+            upn: None,
+            uln: None,
+            nhs_number: None,
+            address: None,
+            parents: vec![],
+            school: school.map(|name| Placement {
+                urn: Some("100001".into()),
+                setting_code: None,
+                name: name.into(),
+                placement_type: "MS".into(),
+            }),
+        },
+        request: Request {
+            received: d("2026-01-05"),
+            source: "PAR".into(),
+            reasons: "Needs are not being met".into(),
+        },
+    }
+}
+
+fn document(case_id: CaseId, title: &str, bytes: &[u8]) -> NewDocument {
+    NewDocument {
+        case_id,
+        kind: "advice".into(),
+        title: title.into(),
+        filename: "advice.pdf".into(),
+        content_type: "application/pdf".into(),
+        scan: "pending".into(),
+        content: bytes.to_vec(),
+        uploaded_by: "7".into(),
+        uploaded_at: Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap(),
+    }
+}
+
+async fn documents_are_versioned_kept_whole_and_scoped_to_the_la(backend: TestBackend) {
+    let (_db, store) = fresh(backend).await;
+    let today = d("2026-11-23");
+    let case = cases::open(
+        &store,
+        &request("D-1", "2016-03-01", None),
+        &manager(),
+        today,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    let first = store
+        .add_document(&la("202"), document(case.id, "Health advice", &bytes))
+        .await
+        .unwrap();
+    assert_eq!((first.version, first.size), (1, 70_000));
+    assert_eq!(first.sha256.len(), 64);
+    let second = store
+        .add_document(
+            &la("202"),
+            document(case.id, "Health advice", b"%PDF-1.7 v2"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(second.version, 2);
+    let other_title = store
+        .add_document(&la("202"), document(case.id, "EP advice", b"%PDF-1.7"))
+        .await
+        .unwrap();
+    assert_eq!(other_title.version, 1);
+
+    let listed = store.documents(&la("202"), case.id).await.unwrap();
+    assert_eq!(listed, vec![first.clone(), second, other_title]);
+    let whole = store
+        .document(&la("202"), case.id, first.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(whole.content, bytes);
+    assert_eq!(whole.info, first);
+
+    store.set_document_scan(first.id, "clean").await.unwrap();
+    let rescanned = store
+        .document(&la("202"), case.id, first.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rescanned.info.scan, "clean");
+
+    // Another LA neither sees nor adds to the case's documents.
+    assert!(
+        store
+            .documents(&la("203"), case.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.document(&la("203"), case.id, first.id).await.unwrap(),
+        None
+    );
+    let refused = store
+        .add_document(&la("203"), document(case.id, "Health advice", b"x"))
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::NotFound { .. })),
+        "{refused:?}"
+    );
+    // A document asked for through the wrong case is not found.
+    assert_eq!(
+        store
+            .document(&la("202"), CaseId(case.id.0 + 1), first.id)
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+async fn plan_drafts_keep_the_latest_text_per_section(backend: TestBackend) {
+    let (_db, store) = fresh(backend).await;
+    let case = cases::open(
+        &store,
+        &request("P-1", "2016-03-01", None),
+        &manager(),
+        d("2026-11-23"),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+    let draft = |section: &str, text: &str| PlanDraft {
+        section: section.into(),
+        text: text.into(),
+        saved_by: "7".into(),
+        saved_at: at,
+    };
+    store
+        .save_plan_draft(&la("202"), case.id, &draft("b", "First"))
+        .await
+        .unwrap();
+    store
+        .save_plan_draft(&la("202"), case.id, &draft("b", "Second, longer"))
+        .await
+        .unwrap();
+    store
+        .save_plan_draft(&la("202"), case.id, &draft("a", "Views"))
+        .await
+        .unwrap();
+    let drafts = store.plan_drafts(&la("202"), case.id).await.unwrap();
+    assert_eq!(
+        drafts,
+        vec![draft("a", "Views"), draft("b", "Second, longer")]
+    );
+    // Another LA can neither read nor write them.
+    assert!(
+        store
+            .plan_drafts(&la("203"), case.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        store
+            .save_plan_draft(&la("203"), case.id, &draft("c", "x"))
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    store.clear_plan_drafts(&la("203"), case.id).await.unwrap();
+    assert_eq!(
+        store.plan_drafts(&la("202"), case.id).await.unwrap().len(),
+        2
+    );
+    store.clear_plan_drafts(&la("202"), case.id).await.unwrap();
+    assert!(
+        store
+            .plan_drafts(&la("202"), case.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn caseloads_filter_by_school_age_and_exception_and_count_per_caseworker(
+    backend: TestBackend,
+) {
+    let (_db, store) = fresh(backend).await;
+    let today = d("2026-11-23");
+    let mut ids = Vec::new();
+    for (n, (dob, school)) in [
+        ("2022-05-01", None),
+        ("2016-03-01", Some("Hillside Primary School")),
+        ("2010-09-09", Some("Northby Academy")),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let case = cases::open(
+            &store,
+            &request(&format!("F-{n}"), dob, school),
+            &manager(),
+            today,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        ids.push(case);
+    }
+    for (case, who) in [(&ids[0], "cw-1"), (&ids[1], "cw-1"), (&ids[2], "cw-2")] {
+        cases::execute(
+            &store,
+            &la("202"),
+            case.id,
+            case.version,
+            &Command::AllocateCaseworker {
+                caseworker: who.into(),
+                note: None,
+            },
+            &manager(),
+            today,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    }
+    let latest = cases::load(&store, &la("202"), ids[2].id)
+        .await
+        .unwrap()
+        .unwrap();
+    cases::execute(
+        &store,
+        &la("202"),
+        latest.id,
+        latest.version,
+        &Command::RecordException {
+            kind: ExceptionKind::MissedAppointment,
+            from: d("2026-02-01"),
+            to: Some(d("2026-02-01")),
+            note: "Missed the EP visit".into(),
+        },
+        &manager(),
+        today,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let all = CaseloadQuery {
+        limit: 10,
+        ..CaseloadQuery::default()
+    };
+    let total = |q: CaseloadQuery| {
+        let store = store.clone();
+        async move { store.caseload(&la("202"), &q).await.unwrap().total }
+    };
+    assert_eq!(
+        total(CaseloadQuery {
+            school: Some("hillside".into()),
+            ..all.clone()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        total(CaseloadQuery {
+            school: Some("%".into()),
+            ..all.clone()
+        })
+        .await,
+        0
+    );
+    // Born 1 September 2014 to 31 August 2019: the primary-school child only.
+    assert_eq!(
+        total(CaseloadQuery {
+            born_from: Some(d("2014-09-01")),
+            born_to: Some(d("2019-08-31")),
+            ..all.clone()
+        })
+        .await,
+        1
+    );
+    assert_eq!(
+        total(CaseloadQuery {
+            with_exception: true,
+            ..all.clone()
+        })
+        .await,
+        1
+    );
+    let page = store
+        .caseload(
+            &la("202"),
+            &CaseloadQuery {
+                with_exception: true,
+                ..all
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        page.items[0].summary.school.as_deref(),
+        Some("Northby Academy")
+    );
+    assert!(page.items[0].summary.has_exception);
+
+    let loads = store.caseworker_loads(&la("202")).await.unwrap();
+    let counted: Vec<_> = loads
+        .iter()
+        .map(|l| (l.caseworker.as_str(), l.stage.as_str(), l.cases))
+        .collect();
+    assert_eq!(
+        counted,
+        [("cw-1", "requested", 2), ("cw-2", "requested", 1)]
+    );
+    assert!(store.caseworker_loads(&la("203")).await.unwrap().is_empty());
+}
+
+on_both_backends!(
+    documents_are_versioned_kept_whole_and_scoped_to_the_la,
+    plan_drafts_keep_the_latest_text_per_section,
+    caseloads_filter_by_school_age_and_exception_and_count_per_caseworker,
+);
