@@ -20,6 +20,7 @@ use crate::{AppState, assets, csrf, error, metrics};
 pub mod account;
 pub mod admin_audit;
 pub mod admin_users;
+pub mod caseload;
 pub mod cases;
 pub mod health;
 pub mod pages;
@@ -105,6 +106,7 @@ pub fn table<S: Store>() -> RouteTable<S> {
         .merge(sign_in::routes())
         .merge(sso::routes())
         .merge(account::routes())
+        .merge(caseload::routes())
         .merge(cases::routes())
         .merge(admin_users::routes())
         .merge(admin_audit::routes())
