@@ -39,6 +39,8 @@ pub enum Action {
     ViewCase,
     /// Listed the LA's cases (names and dates of birth).
     ViewCaseload,
+    /// Listed the LA's unallocated cases and caseworkers' loads, to allocate cases.
+    ViewAllocation,
     /// Listed the LA's accounts.
     ViewUsers,
     /// Opened an account.
@@ -74,6 +76,7 @@ impl Action {
             Action::RemoveTwoFactor => "remove_two_factor",
             Action::ViewCase => "view_case",
             Action::ViewCaseload => "view_caseload",
+            Action::ViewAllocation => "view_allocation",
             Action::ViewUsers => "view_users",
             Action::ViewUser => "view_user",
             Action::CreateUser => "create_user",
@@ -100,6 +103,7 @@ impl Action {
             "remove_two_factor" => "Turned off two-factor authentication",
             "view_case" => "Viewed the case",
             "view_caseload" => "Viewed the caseload",
+            "view_allocation" => "Viewed the unallocated cases",
             "view_users" => "Viewed the list of users",
             "view_user" => "Viewed a user",
             "create_user" => "Added a user",
@@ -234,6 +238,7 @@ mod tests {
             Action::ViewCase,
             Action::UnlockUser,
             Action::OpenCase,
+            Action::ViewAllocation,
         ] {
             assert_ne!(Action::label(action.as_str()), action.as_str());
         }

@@ -16,14 +16,21 @@
 //! - `parent`: only a case where they have an open `parent` relation.
 //! - `viewer`, `scrutiny`: no personal data at all (aggregate dashboards and committee packs).
 //! - `admin`: manages the accounts of their own LA and searches its audit trail.
+//! - `manager`, `admin`: allocate their LA's unallocated cases to its caseworkers.
 //! - LA staff may set up a second factor (TOTP).
 //!
 //! A page the user's *role* may not use at all answers 403; a *record* they may not see
 //! answers 404.
 
-use waymark_store::cases::{self, LoadedCase};
-use waymark_store::domain::actor::Role;
-use waymark_store::{AuditEntry, CaseAccess, CaseId, LaCode, Store, StoredCase, User, UserId};
+use chrono::{DateTime, NaiveDate, Utc};
+use waymark_store::caseload::{CaseloadPage, CaseloadQuery, CaseloadSort};
+use waymark_store::cases::{self, CaseError, LoadedCase};
+use waymark_store::documents::CaseworkerLoad;
+use waymark_store::domain::actor::{Actor, Role};
+use waymark_store::domain::command::{Command, Refusal};
+use waymark_store::{
+    AuditEntry, CaseAccess, CaseId, LaCode, Store, StoreError, StoredCase, User, UserId,
+};
 
 use crate::error::{AppError, AppResult};
 use crate::session::CurrentUser;
@@ -33,6 +40,8 @@ use crate::session::CurrentUser;
 pub enum Section {
     /// The LA's cases (LA staff).
     Caseload,
+    /// Unallocated cases and caseworkers' loads (managers and admins).
+    Allocation,
     /// Accounts of the LA (admins).
     Users,
     /// The audit trail (admins).
@@ -46,6 +55,7 @@ impl Section {
     pub fn label(self) -> &'static str {
         match self {
             Section::Caseload => "Caseload",
+            Section::Allocation => "Allocate cases",
             Section::Users => "Users",
             Section::Audit => "Audit trail",
             Section::Account => "Your account",
@@ -56,6 +66,7 @@ impl Section {
     pub fn href(self) -> &'static str {
         match self {
             Section::Caseload => "/caseload",
+            Section::Allocation => "/allocation",
             Section::Users => "/admin/users",
             Section::Audit => "/admin/audit",
             Section::Account => "/account",
@@ -63,12 +74,14 @@ impl Section {
     }
 }
 
-/// The sections a role works in. ("Unallocated" for managers and "Reports" join this list
-/// when their pages exist.)
+/// The sections a role works in. ("Reports" joins this list when its pages exist.)
 pub fn sections(role: Role) -> Vec<Section> {
     let mut sections = Vec::new();
     if role.is_la_staff() {
         sections.push(Section::Caseload);
+    }
+    if allocates(role) {
+        sections.push(Section::Allocation);
     }
     if role == Role::Admin {
         sections.extend([Section::Users, Section::Audit]);
@@ -213,11 +226,171 @@ impl CaseList<'_> {
     pub async fn count<S: Store>(&self, store: &S) -> AppResult<i64> {
         Ok(store.count_cases(self.user.la()).await?)
     }
+
+    /// The user who may list them.
+    pub fn user(&self) -> &CurrentUser {
+        self.user
+    }
+
+    /// A page of the LA's caseload, filtered, searched and sorted as `query` says (always
+    /// within the user's LA, whatever the query).
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn caseload<S: Store>(
+        &self,
+        store: &S,
+        query: &CaseloadQuery,
+    ) -> AppResult<CaseloadPage> {
+        Ok(store.caseload(self.user.la(), query).await?)
+    }
+
+    /// The LA's accounts, to show caseworkers by name.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn colleagues<S: Store>(&self, store: &S) -> AppResult<Vec<User>> {
+        Ok(store.list_users(self.user.la()).await?)
+    }
 }
 
 /// May the user list their LA's cases? LA staff only.
 pub fn can_list_cases(user: &CurrentUser) -> Option<CaseList<'_>> {
     user.role().is_la_staff().then_some(CaseList { user })
+}
+
+/// Whether a role allocates cases to caseworkers (the case rules say the same: only managers
+/// and admins may `AllocateCaseworker`).
+fn allocates(role: Role) -> bool {
+    matches!(role, Role::Manager | Role::Admin)
+}
+
+/// Capability: the user allocates their LA's unallocated cases to its caseworkers (managers
+/// and admins).
+#[derive(Debug)]
+pub struct Allocator<'u> {
+    user: &'u CurrentUser,
+}
+
+impl Allocator<'_> {
+    /// The LA whose cases they allocate (the user's).
+    pub fn la(&self) -> &LaCode {
+        self.user.la()
+    }
+
+    /// The user as the case rules see them: their number (never their name), role and LA.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user: self.user.id().to_string(),
+            role: self.user.role(),
+            la: self.user.la().clone(),
+        }
+    }
+
+    /// A page of the LA's open cases that have no caseworker, soonest deadline first.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn unallocated<S: Store>(
+        &self,
+        store: &S,
+        limit: i64,
+        offset: i64,
+    ) -> AppResult<CaseloadPage> {
+        let query = CaseloadQuery {
+            unallocated: true,
+            sort: CaseloadSort::NextDue,
+            limit,
+            offset,
+            ..CaseloadQuery::default()
+        };
+        Ok(store.caseload(self.la(), &query).await?)
+    }
+
+    /// The caseworker accounts of the LA that can take cases (not disabled), by name.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn caseworkers<S: Store>(&self, store: &S) -> AppResult<Vec<User>> {
+        let mut users: Vec<User> = store
+            .list_users(self.la())
+            .await?
+            .into_iter()
+            .filter(|u| takes_cases(u, self.la()))
+            .collect();
+        users.sort_by_key(|u| u.name.to_lowercase());
+        Ok(users)
+    }
+
+    /// How many open cases each caseworker of the LA holds, by stage.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn loads<S: Store>(&self, store: &S) -> AppResult<Vec<CaseworkerLoad>> {
+        Ok(store.caseworker_loads(self.la()).await?)
+    }
+
+    /// Allocates one *unallocated* case of the LA to `to`, through the case rules, on the
+    /// version read just before. Refused (nothing written) if `to` is not an active caseworker
+    /// of this LA, or if the case has been allocated since the list was shown (changing a
+    /// caseworker is done on the case page, with a handover note). Another LA's case is
+    /// [`StoreError::NotFound`].
+    ///
+    /// # Errors
+    /// As above; a refusal of the case rules; a conflict if the case changed between the read
+    /// and the write; a store failure.
+    pub async fn allocate<S: Store>(
+        &self,
+        store: &S,
+        case: CaseId,
+        to: &User,
+        note: Option<String>,
+        today: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Result<LoadedCase, CaseError> {
+        if !takes_cases(to, self.la()) {
+            return Err(Refusal::Invalid(
+                "cases can only be allocated to an active caseworker of your council".to_string(),
+            )
+            .into());
+        }
+        let current = cases::load(store, self.la(), case)
+            .await?
+            .ok_or(StoreError::NotFound { case })?;
+        if current.case.caseworker.is_some() {
+            return Err(Refusal::Invalid(
+                "it has been allocated since the list was shown: change its caseworker on the \
+                 case page"
+                    .to_string(),
+            )
+            .into());
+        }
+        let command = Command::AllocateCaseworker {
+            caseworker: to.id.to_string(),
+            note,
+        };
+        cases::execute(
+            store,
+            self.la(),
+            case,
+            current.version,
+            &command,
+            &self.actor(),
+            today,
+            now,
+        )
+        .await
+    }
+}
+
+/// Whether an account can be given cases in `la`: an active caseworker of that LA.
+fn takes_cases(user: &User, la: &LaCode) -> bool {
+    user.role == Role::Caseworker && !user.disabled && &user.la == la
+}
+
+/// May the user allocate cases? Managers and admins, and only their LA's cases.
+pub fn can_allocate(user: &CurrentUser) -> Option<Allocator<'_>> {
+    allocates(user.role()).then_some(Allocator { user })
 }
 
 /// Capability: the user administers the accounts of their LA.
@@ -306,14 +479,20 @@ mod tests {
             sections(Role::Admin),
             [
                 Section::Caseload,
+                Section::Allocation,
                 Section::Users,
                 Section::Audit,
                 Section::Account
             ]
         );
-        for staff in [Role::Caseworker, Role::Manager] {
-            assert_eq!(sections(staff), [Section::Caseload, Section::Account]);
-        }
+        assert_eq!(
+            sections(Role::Manager),
+            [Section::Caseload, Section::Allocation, Section::Account]
+        );
+        assert_eq!(
+            sections(Role::Caseworker),
+            [Section::Caseload, Section::Account]
+        );
         for other in [
             Role::Professional,
             Role::Parent,

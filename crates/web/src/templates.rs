@@ -65,6 +65,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "admin/user.html",
     "admin/audit.html",
     "caseload.html",
+    "caseload_macros.html",
+    "allocation.html",
     "case.html",
 ];
 
@@ -506,10 +508,25 @@ mod tests {
                     record => "Case 12", when => "4 March 2026 at 2:45pm", ip => "192.0.2.1",
                 }],
             },
-            "caseload.html" => context! { shown => 1, total => 1, cases => vec![context! {
-                id => 1, reference => "R1", name => "Ada", date_of_birth => (),
-                stage => "Assessing", received => "1 March 2026",
-            }] },
+            "caseload.html" => context! {
+                who => "team", heading => "Team caseload",
+                other_view => context! { href => "/caseload?who=mine", text => "Yours" },
+                cases => vec![sample_case_row()], showing => "Showing 1 to 1 of 1 case",
+                pagination => (), narrowed => true, clear_href => "/caseload", q => "",
+                stage => (), stages => vec![context! { value => "assessing", label => "Assessing" }],
+                caseworker => "7", caseworkers => vec![context! { value => "7", label => "Ada" }],
+                age => (), ages => Vec::<Value>::new(), school => "", overdue => true,
+                exceptions => false, sort => "deadline", sorts => Vec::<Value>::new(),
+            },
+            "allocation.html" => context! {
+                outcome => context! { allocated => 1, heading => "1 case allocated to Ada",
+                    refused => vec![context! { name => (), reference => (), why => "No" }] },
+                cases => vec![sample_case_row()], ticked => vec!["1"], caseworker => "7",
+                note => "", page => 1, showing => "Showing 1 to 1 of 1 unallocated case",
+                pagination => (), caseworkers => vec![context! { value => "7", label => "Ada" }],
+                loads => vec![context! { name => "Ada", cases => 3, weighted => 7, active => false }],
+                weights => vec![context! { stage => "Assessing", weight => 3 }],
+            },
             "case.html" => context! {
                 reference => "R1", name => "Ada Lovelace", date_of_birth => "1 March 2016",
                 stage => "Assessing", received => "1 March 2026", today => "2 March 2026",
@@ -523,11 +540,21 @@ mod tests {
         context! { ..base, ..extra }
     }
 
+    /// A row of a caseload table (`routes::caseload::case_rows`).
+    fn sample_case_row() -> Value {
+        context! {
+            id => 1, reference => "R1", name => "Ada Lovelace", date_of_birth => "1 March 2016",
+            stage => "Assessing", deadline => "Final EHC plan issued", due => "20 July 2026",
+            days => "3 days overdue", rag => "red", rag_label => "Overdue", exception => true,
+            caseworker => (),
+        }
+    }
+
     #[test]
     fn every_template_renders() {
         let errors = FieldErrors::new();
         for (name, _) in TEMPLATES {
-            if *name == "layout.html" || *name == "macros.html" {
+            if *name == "layout.html" || name.ends_with("macros.html") {
                 continue;
             }
             let html = render(name, sample_context(name, &errors));

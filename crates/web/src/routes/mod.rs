@@ -20,6 +20,7 @@ use crate::{AppState, assets, csrf, error, metrics};
 pub mod account;
 pub mod admin_audit;
 pub mod admin_users;
+pub mod allocation;
 pub mod caseload;
 pub mod cases;
 pub mod health;
@@ -107,6 +108,7 @@ pub fn table<S: Store>() -> RouteTable<S> {
         .merge(sso::routes())
         .merge(account::routes())
         .merge(caseload::routes())
+        .merge(allocation::routes())
         .merge(cases::routes())
         .merge(admin_users::routes())
         .merge(admin_audit::routes())

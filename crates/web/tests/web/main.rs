@@ -8,6 +8,7 @@ mod api;
 mod app;
 mod assets;
 mod audit;
+mod caseload;
 mod csrf;
 mod errors;
 mod health;

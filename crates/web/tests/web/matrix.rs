@@ -89,6 +89,9 @@ fn expected(route: &RouteInfo) -> Option<Row> {
         (false, "/account/tokens") => SIGNED_IN_422,
         (false, "/account/tokens/{id}/revoke") => [303; 11],
         (true, "/caseload") => STAFF,
+        // Managers and admins (of any LA: their own LA's cases); an empty form is 422.
+        (true, "/allocation") => [303, 200, 200, 403, 403, 403, 403, 403, 403, 403, 200],
+        (false, "/allocation") => [303, 422, 422, 403, 403, 403, 403, 403, 403, 403, 422],
         // Staff of its LA, the professional asked for advice, the child's parent; to anyone
         // else (another LA's admin included) it does not exist.
         (true, "/cases/{id}") => [303, 200, 200, 200, 200, 404, 200, 404, 404, 404, 404],

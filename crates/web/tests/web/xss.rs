@@ -29,7 +29,7 @@ async fn a_childs_name_with_script_is_inert_on_the_caseload_and_case_pages() {
     let app = TestApp::spawn().await;
     let case = app.add_case(SCRIPT, IMG).await;
     let (_, mut browser) = app.sign_in_as(Role::Caseworker).await;
-    assert_inert(&browser.get("/caseload").await.body, "caseload");
+    assert_inert(&browser.get("/caseload?who=team").await.body, "caseload");
     let page = browser.get(&format!("/cases/{}", case.id.0)).await;
     assert_eq!(page.status, 200);
     assert_inert(&page.body, "case page");
