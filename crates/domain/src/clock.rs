@@ -676,6 +676,16 @@ impl Exception {
         self.kind
     }
 
+    /// Its first day.
+    pub fn from(&self) -> NaiveDate {
+        self.from
+    }
+
+    /// Its last day (the re-opening day for a closure), if known.
+    pub fn to(&self) -> Option<NaiveDate> {
+        self.to
+    }
+
     /// The period the exception affects the clock. A closure counts from 1 week before it
     /// closes to 1 week before it re-opens (reg 5(4)(a)); an open-ended exception runs on.
     fn effect(&self) -> (NaiveDate, Option<NaiveDate>) {

@@ -141,6 +141,105 @@ impl Event {
     }
 }
 
+impl Event {
+    /// What happened, in plain words for a case's timeline ("Decided to assess on 3 March
+    /// 2026"). Names of organisations and schools are included; the child's details are not.
+    pub fn describe(&self) -> String {
+        use crate::calendar::long_date;
+        let yes_no = |d: &Decision, yes: &str, no: &str| {
+            format!("{} on {}", if d.yes { yes } else { no }, long_date(d.on))
+        };
+        match self {
+            Event::RequestReceived { request, .. } => format!(
+                "Request for an EHC needs assessment received on {}",
+                long_date(request.received)
+            ),
+            Event::CaseworkerAllocated { note, .. } => match note {
+                Some(_) => "Caseworker changed, with a handover note".to_string(),
+                None => "Caseworker changed".to_string(),
+            },
+            Event::AssessmentDecided(d) => yes_no(d, "Decided to assess", "Decided not to assess"),
+            Event::AdviceRequested {
+                kind,
+                organisation,
+                requested,
+                ..
+            } => format!(
+                "{} advice requested from {organisation} on {}",
+                kind.label(),
+                long_date(*requested)
+            ),
+            Event::AdviceReceived {
+                number, received, ..
+            } => format!(
+                "Advice request {number} answered: advice received on {}",
+                long_date(*received)
+            ),
+            Event::ExceptionRecorded(e) => {
+                let to = e
+                    .exception
+                    .to()
+                    .map(|to| format!(" to {}", long_date(to)))
+                    .unwrap_or_default();
+                format!(
+                    "Exception recorded: {} (from {}{to})",
+                    e.exception.kind().label(),
+                    long_date(e.exception.from())
+                )
+            }
+            Event::IssueDecided(d) => {
+                yes_no(d, "Decided to issue a plan", "Decided not to issue a plan")
+            }
+            Event::PlanSaved { version, .. } => format!("Plan version {version} saved"),
+            Event::DraftServed { version, on } => format!(
+                "Draft plan (version {version}) sent to the family on {}",
+                long_date(*on)
+            ),
+            Event::RepresentationsReceived {
+                on,
+                requested_school,
+            } => match requested_school {
+                Some(school) => format!(
+                    "The family's comments on the draft received on {}, asking for {school}",
+                    long_date(*on)
+                ),
+                None => format!(
+                    "The family's comments on the draft received on {}",
+                    long_date(*on)
+                ),
+            },
+            Event::SchoolConsulted { setting, sent, .. } => {
+                format!("{} consulted on {}", setting.name, long_date(*sent))
+            }
+            Event::ConsultationAnswered {
+                number, on, agreed, ..
+            } => format!(
+                "Consultation {number} answered on {}: {}",
+                long_date(*on),
+                if *agreed {
+                    "the school can meet the child's needs"
+                } else {
+                    "the school says it cannot meet the child's needs"
+                }
+            ),
+            Event::FinalPlanIssued(plan) => format!(
+                "Final plan (version {}) issued on {}, naming {}",
+                plan.version,
+                long_date(plan.issued),
+                plan.placement.name
+            ),
+            Event::SenNeedsRecorded { ranked } => {
+                format!("Types of need recorded: {}", ranked.join(", "))
+            }
+            Event::DisagreementRecorded(_) => "Mediation or appeal recorded".to_string(),
+            Event::NoteAdded { .. } => "Note added".to_string(),
+            Event::CaseClosed(closure) => {
+                format!("Case closed on {}", long_date(closure.on))
+            }
+        }
+    }
+}
+
 /// The events cannot be folded into a case: the log is damaged or out of order.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RebuildError {

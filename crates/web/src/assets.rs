@@ -69,6 +69,11 @@ static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
             GOVUK_FRONTEND_JS.to_vec(),
         ),
         asset(
+            "plan-editor.js",
+            "text/javascript; charset=utf-8",
+            include_bytes!("../assets/src/plan-editor.js").to_vec(),
+        ),
+        asset(
             "favicon.svg",
             "image/svg+xml",
             include_bytes!("../assets/icons/favicon.svg").to_vec(),

@@ -64,6 +64,24 @@ pub async fn require_token(request: Request, next: Next) -> Response {
         }
         return form_expired();
     }
+    if is_multipart(&parts.headers) {
+        // A form with a file: the token is one of its fields.
+        let Ok(bytes) = to_bytes(body, crate::forms::MAX_MULTIPART_BYTES).await else {
+            let mut errors = crate::error::FieldErrors::new();
+            errors.add("file", "The selected file must be smaller than 20MB");
+            return crate::error::AppError::Validation(errors).into_response();
+        };
+        let sent = crate::forms::FormData::parse(&parts.headers, bytes.clone())
+            .await
+            .map(|form| form.text(FIELD))
+            .unwrap_or_default();
+        if !sent.is_empty() && token::same(&sent, expected.as_str()) {
+            return next
+                .run(Request::from_parts(parts, Body::from(bytes)))
+                .await;
+        }
+        return form_expired();
+    }
     if !is_form(&parts.headers) {
         return form_expired();
     }
@@ -98,6 +116,14 @@ fn is_form(headers: &HeaderMap) -> bool {
 }
 
 /// 403 with the GOV.UK "Your form has expired" page (rendered by the error-page layer).
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("multipart/form-data"))
+}
+
 fn form_expired() -> Response {
     tracing::info!("refused a form without a valid CSRF token");
     AppError::FormExpired.into_response()

@@ -45,6 +45,8 @@ pub mod client_ip;
 pub mod cookies;
 pub mod csrf;
 pub mod error;
+pub mod forms;
+pub mod letters;
 pub mod metrics;
 pub mod oidc;
 pub mod passwords;
@@ -81,6 +83,8 @@ pub struct Config {
     /// Single sign-on for LA staff through the council's OpenID Connect provider, if set up
     /// (docs/sso.md).
     pub oidc: Option<oidc::OidcConfig>,
+    /// The virus scanner that uploaded files are passed to (none: stored as not scanned).
+    pub virus_scanner: forms::VirusScanner,
 }
 
 impl Config {

@@ -199,6 +199,59 @@ pub async fn can_view_case<'u, S: Store>(
     }))
 }
 
+/// Capability: the user may work on this case of their LA: record decisions, write the
+/// plan, read its documents (LA staff). What they may do *now* is the case rules' answer
+/// (`waymark_domain::actions::available` and `decide`).
+#[derive(Debug)]
+pub struct CaseWork<'u> {
+    user: &'u CurrentUser,
+    case: CaseId,
+}
+
+impl CaseWork<'_> {
+    /// The case.
+    pub fn case_id(&self) -> CaseId {
+        self.case
+    }
+
+    /// The local authority it belongs to (the user's).
+    pub fn la(&self) -> &LaCode {
+        self.user.la()
+    }
+
+    /// Reads the case. [`AppError::NotFound`] if the LA has no such case.
+    ///
+    /// # Errors
+    /// Not found, or the store failed.
+    pub async fn load<S: Store>(&self, store: &S) -> AppResult<LoadedCase> {
+        CaseView {
+            user: self.user,
+            case: self.case,
+            reach: Reach::Staff,
+        }
+        .load(store)
+        .await
+    }
+}
+
+/// May the user work on this case? LA staff may (the case is then read within their LA, so
+/// another LA's case is not found); a family or professional who may see the case is refused
+/// (403); anyone else is told it does not exist (404).
+///
+/// # Errors
+/// As above, or the store failed.
+pub async fn can_work_on_case<'u, S: Store>(
+    store: &S,
+    user: &'u CurrentUser,
+    case: CaseId,
+) -> AppResult<CaseWork<'u>> {
+    match can_view_case(store, user, case).await? {
+        Some(view) if view.reach == Reach::Staff => Ok(CaseWork { user, case }),
+        Some(_) => Err(AppError::Forbidden),
+        None => Err(AppError::NotFound),
+    }
+}
+
 /// Capability: the user may list every case of their LA (LA staff).
 #[derive(Debug)]
 pub struct CaseList<'u> {

@@ -68,6 +68,11 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "caseload_macros.html",
     "allocation.html",
     "case.html",
+    "case_new.html",
+    "actions/form.html",
+    "plan.html",
+    "plan_version.html",
+    "plan_changes.html",
 ];
 
 /// The compiled templates, shared by every request.
@@ -317,9 +322,19 @@ mod tests {
     }
 
     fn render(name: &str, ctx: Value) -> String {
-        match templates().render(name, &Nav::signed_out(), ctx) {
+        let templates = templates();
+        match templates.render(name, &Nav::signed_out(), ctx.clone()) {
             Ok(Html(html)) => html,
-            Err(err) => panic!("{name} did not render: {err:?}"),
+            Err(err) => {
+                // The reason, which `render` logs only by kind.
+                let detail = templates
+                    .environment()
+                    .get_template(name)
+                    .and_then(|t| t.render(ctx))
+                    .err()
+                    .map(|e| format!("{e:#}"));
+                panic!("{name} did not render: {err:?} {detail:?}")
+            }
         }
     }
 
@@ -528,11 +543,81 @@ mod tests {
                 weights => vec![context! { stage => "Assessing", weight => 3 }],
             },
             "case.html" => context! {
-                reference => "R1", name => "Ada Lovelace", date_of_birth => "1 March 2016",
-                stage => "Assessing", received => "1 March 2026", today => "2 March 2026",
+                id => 1, version => 3, reference => "R1", name => "Ada Lovelace",
+                date_of_birth => "1 March 2016", age => 10, upn => "A80120010000Z", uln => (),
+                nhs_number => (), address => vec!["1 High Street", "Northby", "NB1 1AA"],
+                school => "Hillside Primary", parents => vec![context! {
+                    name => "Mary Lovelace", relationship => "Mother", email => "m@example.org",
+                    phone => (),
+                }],
+                stage => "Assessing", stage_key => "assessing", received => "1 March 2026",
+                request_reasons => "Needs", caseworker => "Sam", needs => vec!["Autism"],
+                closure => (), final_placement => (), today => "2 March 2026", staff => true,
                 clocks => vec![context! {
                     label => "Final plan issued", about => (), due => "20 July 2026",
-                    done => (), status => "Due", days_remaining => 140, days_overdue => (),
+                    done => (), status => "Due", tag => "govuk-tag--blue",
+                    days_remaining => 140, days_overdue => (), excused => false,
+                }],
+                steps => vec![context! { href => "/cases/1/request-advice", label => "Request advice" }],
+                others => vec![context! { href => "/cases/1/add-note", label => "Add a note" }],
+                advice => vec![context! {
+                    number => 1, kind => "Health", organisation => "Trust", requested => "2 March 2026",
+                    due => "13 April 2026", received => (), late => false, document => (),
+                }],
+                consultations => vec![context! {
+                    number => 1, school => "Hillside", urn => "100000", sent => "1 May 2026",
+                    responded => (), agreed => (),
+                }],
+                plans => vec![context! { version => 1, saved => "1 May 2026", served => (), issued => false }],
+                exceptions => vec![context! { kind => "Missed appointment", from => "1 April 2026", to => (), note => "Ill" }],
+                documents => vec![context! {
+                    id => 1, title => "Advice", kind => "advice", filename => "a.pdf", version => 2,
+                    size => "1 KB", uploaded => "1 May 2026 at 9am", who => "Sam", scan => "Checked for viruses",
+                }],
+                notes => vec![context! { text => "Phoned", who => "Sam", when => "1 May 2026 at 9am" }],
+                timeline => vec![context! { when => "1 May 2026 at 9am", who => "Sam", what => "Note added", detail => "Phoned" }],
+                done => "Note added",
+            },
+            "case_new.html" => context! {
+                form => context! {
+                    reference => "", given_name => "", family_name => "", dob => vec!["", "", ""],
+                    upn => "", nhs_number => "", parent_name => "", parent_relationship => "",
+                    parent_email => "", parent_phone => "", school_urn => "", school_name => "",
+                    received => vec!["1", "3", "2026"], source => "", reasons => "",
+                },
+                sources => vec![context! { value => "PAR", label => "Parent or carer" }],
+                duplicates => vec![context! {
+                    id => 2, reference => "R2", name => "Ada", date_of_birth => "1 March 2016",
+                    stage => "Assessing", why => "Same UPN",
+                }],
+            },
+            "actions/form.html" => context! {
+                id => 1, action => "record-exception", title => "Record an exception",
+                name => "Ada", reference => "R1", stage => "Assessing", version => 3,
+                multipart => true, conflict => true, today => "1 March 2026",
+                v => context! { kind => "", note => "" },
+                dates => context! { on => vec!["1", "3", "2026"], from => vec!["", "", ""], to => vec!["", "", ""] },
+                c => context! {
+                    exception_kinds => vec![context! { value => "missed_appointment", label => "Missed appointment" }],
+                },
+            },
+            "plan.html" => context! {
+                id => 1, name => "Ada", reference => "R1", version => 3, latest => 1, conflict => false,
+                sections => vec![context! {
+                    key => "a", letter => "A", heading => "Views", text => "Likes trains", autosaved => (),
+                }],
+            },
+            "plan_version.html" => context! {
+                id => 1, name => "Ada", reference => "R1", version => 2, saved => "1 May 2026",
+                served => (), issued => (), latest => 2,
+                sections => vec![context! { letter => "A", heading => "Views", text => "Likes trains" }],
+            },
+            "plan_changes.html" => context! {
+                id => 1, name => "Ada", reference => "R1", from => 1, to => 2, any_changed => true,
+                versions => vec![context! { value => 1, label => "Version 1" }],
+                sections => vec![context! {
+                    letter => "A", heading => "Views", changed => true,
+                    runs => vec![context! { tag => "added", text => "trains" }],
                 }],
             },
             _ => context! {},

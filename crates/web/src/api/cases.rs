@@ -115,7 +115,7 @@ impl NewCaseRequest {
 
 /// A message as a sentence: the domain's messages start in lower case so they can follow
 /// other words; on their own, GOV.UK style starts them with a capital.
-fn sentence(text: &str) -> String {
+pub(crate) fn sentence(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
@@ -126,7 +126,7 @@ fn sentence(text: &str) -> String {
 /// The field of a new request that a refusal of it is about, so that the 422 can say which
 /// (the domain's refusals are sentences, not field names). Tested against the domain's real
 /// refusals, so a reworded refusal fails a test here rather than moving a message.
-fn new_request_field(refusal: &Refusal) -> &'static str {
+pub(crate) fn new_request_field(refusal: &Refusal) -> &'static str {
     match refusal {
         Refusal::Missing("a case reference") => "reference",
         Refusal::Missing("the child's given name") => "child.given_name",

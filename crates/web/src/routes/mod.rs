@@ -21,10 +21,12 @@ pub mod account;
 pub mod admin_audit;
 pub mod admin_users;
 pub mod allocation;
+pub mod case_actions;
 pub mod caseload;
 pub mod cases;
 pub mod health;
 pub mod pages;
+pub mod plan;
 pub mod sign_in;
 pub mod sso;
 pub mod tokens;
@@ -87,6 +89,24 @@ impl<S: Store> RouteTable<S> {
         )
     }
 
+    /// A `POST` route whose form may carry a file (multipart, up to
+    /// [`crate::forms::MAX_MULTIPART_BYTES`]); the CSRF check applies as for any other.
+    pub fn post_with_files<H, T>(self, path: &'static str, handler: H) -> Self
+    where
+        H: Handler<T, AppState<S>>,
+        T: 'static,
+    {
+        self.add(
+            Method::POST,
+            path,
+            post(handler)
+                .route_layer(from_fn(csrf::require_token))
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::forms::MAX_MULTIPART_BYTES,
+                )),
+        )
+    }
+
     /// Both tables' routes.
     pub fn merge(mut self, other: RouteTable<S>) -> Self {
         self.router = self.router.merge(other.router);
@@ -110,6 +130,8 @@ pub fn table<S: Store>() -> RouteTable<S> {
         .merge(caseload::routes())
         .merge(allocation::routes())
         .merge(cases::routes())
+        .merge(plan::routes())
+        .merge(case_actions::routes())
         .merge(admin_users::routes())
         .merge(admin_audit::routes())
         .merge(health::routes())

@@ -61,6 +61,11 @@ const ADMINS: Row = [303, 200, 403, 403, 403, 403, 403, 403, 403, 403, 200];
 fn admin_action(ok: u16) -> Row {
     [303, ok, 403, 403, 403, 403, 403, 403, 403, 403, 404]
 }
+/// Work on the matrix's case: its LA's staff get `ok`; the professional and the parent who may
+/// see it are refused; to anyone else (another LA's admin included) it does not exist.
+fn case_work(ok: u16) -> Row {
+    [303, ok, ok, ok, 403, 404, 403, 404, 404, 404, 404]
+}
 /// The JSON API uses bearer tokens only: a browser's session cookie counts for nothing.
 const API_NEEDS_TOKEN: Row = [401; 11];
 
@@ -95,6 +100,23 @@ fn expected(route: &RouteInfo) -> Option<Row> {
         // Staff of its LA, the professional asked for advice, the child's parent; to anyone
         // else (another LA's admin included) it does not exist.
         (true, "/cases/{id}") => [303, 200, 200, 200, 200, 404, 200, 404, 404, 404, 404],
+        // Recording a new request: LA staff. Sent empty, the form answers with its errors.
+        (true, "/cases/new") => STAFF,
+        (false, "/cases/new") => [303, 422, 422, 422, 403, 403, 403, 403, 403, 403, 422],
+        // Working on a case: staff of its LA. A family or professional who may see the case
+        // is refused; to anyone else it does not exist. The matrix's case is a new request:
+        // adding a note is open (sent empty: 422), writing the plan is not (409 page; the
+        // autosave answers 422 "refused").
+        (true, "/cases/{id}/{action}" | "/cases/{id}/plan/changes") => case_work(200),
+        (false, "/cases/{id}/{action}") => case_work(422),
+        (true | false, "/cases/{id}/plan") => case_work(409),
+        (false, "/cases/{id}/plan/autosave") => case_work(422),
+        (true, "/cases/{id}/documents/{doc}") => case_work(200),
+        // The case has no plan yet: version 1 is not found, to everyone.
+        (
+            true,
+            "/cases/{id}/plan/versions/{version}" | "/cases/{id}/plan/versions/{version}/pdf",
+        ) => [303, 404, 404, 404, 403, 404, 403, 404, 404, 404, 404],
         (true, "/admin/users" | "/admin/users/new" | "/admin/audit") => ADMINS,
         (false, "/admin/users") => [303, 422, 403, 403, 403, 403, 403, 403, 403, 403, 422],
         (true, "/admin/users/{id}") => admin_action(200),
@@ -113,6 +135,7 @@ struct World {
     app: TestApp,
     users: Vec<(Who, Option<User>)>,
     case_id: i64,
+    document_id: i64,
     target_user: i64,
 }
 
@@ -177,10 +200,29 @@ async fn world() -> World {
         users.push((who, user));
     }
     let target = app.add_user(Role::Caseworker, "target").await;
+    let document = app
+        .store
+        .add_document(
+            &crate::app::la_code(crate::app::LA_CODE),
+            waymark_store::documents::NewDocument {
+                case_id: child.id,
+                kind: "advice".into(),
+                title: "Health advice".into(),
+                filename: "advice.pdf".into(),
+                content_type: "application/pdf".into(),
+                scan: "clean".into(),
+                content: b"%PDF-1.7".to_vec(),
+                uploaded_by: "1".into(),
+                uploaded_at: chrono::Utc::now(),
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     World {
         app,
         users,
         case_id: child.id.0,
+        document_id: document.id,
         target_user: target.id.0,
     }
 }
@@ -198,6 +240,9 @@ fn concrete(route: &RouteInfo, world: &World) -> String {
         .path
         .replace("{file}", file)
         .replace("{id}", &id.to_string())
+        .replace("{action}", "add-note")
+        .replace("{doc}", &world.document_id.to_string())
+        .replace("{version}", "1")
 }
 
 /// A browser for `who`: a fresh session, or (signed out) one that has the sign-in page's
