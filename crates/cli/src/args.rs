@@ -171,6 +171,11 @@ pub struct ServeArgs {
         default_value_t = 50
     )]
     pub sign_in_attempts_per_ip: i64,
+    /// A virus scanner for uploaded files: a program (with its arguments, split on spaces)
+    /// given each file on standard input, exiting 0 for clean and 1 for infected, such as
+    /// `clamdscan --no-summary -`. Without one, uploads are stored marked "not checked".
+    #[arg(long, value_name = "COMMAND", env = "WAYMARK_VIRUS_SCAN_COMMAND")]
+    pub virus_scan_command: Option<String>,
     /// Which database.
     #[command(flatten)]
     pub db: DatabaseArgs,

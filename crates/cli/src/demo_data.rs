@@ -11,7 +11,7 @@ use waymark_domain::LaCode;
 use waymark_domain::Upn;
 use waymark_domain::actor::{Actor, Role};
 use waymark_domain::case::{
-    AdviceKind, Case, Child, ClosureReason, ContactPreference, ParentCarer, Placement,
+    Address, AdviceKind, Case, Child, ClosureReason, ContactPreference, ParentCarer, Placement,
     PlanSections, Request,
 };
 use waymark_domain::clock::ExceptionKind;
@@ -251,9 +251,37 @@ fn upn_for(dice: &mut Dice, la: &LaCode, year: i32) -> Option<Upn> {
     Upn::parse(&format!("{letter}{body}")).ok()
 }
 
-fn child(dice: &mut Dice, la: &LaCode, dob: NaiveDate) -> Child {
+/// Streets of the fictional town.
+const STREETS: &[&str] = &[
+    "Mill Lane",
+    "Church Road",
+    "Station Road",
+    "Park Avenue",
+    "Victoria Street",
+    "Orchard Close",
+    "Riverside Walk",
+    "Queens Drive",
+    "Beech Grove",
+    "Canal Street",
+];
+
+fn child(dice: &mut Dice, la: &LaCode, dob: NaiveDate, settings: &[Setting]) -> Child {
     let family_name = dice.pick(FAMILY).to_string();
     let parent_given = dice.pick(GIVEN);
+    let address = Address {
+        lines: vec![format!("{} {}", dice.0.u32(1..180), dice.pick(STREETS))],
+        town: "Northby".to_string(),
+        postcode: format!(
+            "NB{} {}{}{}",
+            dice.0.u32(1..20),
+            dice.0.u32(1..10),
+            char::from(b'A' + dice.0.u8(0..26)),
+            char::from(b'A' + dice.0.u8(0..26))
+        ),
+    };
+    // Children of school age attend one of the authority's settings.
+    let school = (!settings.is_empty() && dob.year() < 2022)
+        .then(|| placement(&settings[dice.0.usize(0..settings.len())]));
     Child {
         given_name: dice.pick(GIVEN).to_string(),
         family_name: family_name.clone(),
@@ -265,21 +293,21 @@ fn child(dice: &mut Dice, la: &LaCode, dob: NaiveDate) -> Child {
         },
         uln: None,
         nhs_number: None,
-        address: None,
+        address: Some(address),
         parents: vec![ParentCarer {
             name: format!("{parent_given} {family_name}"),
             relationship: dice
                 .pick(&["Mother", "Father", "Carer", "Grandparent"])
                 .to_string(),
             email: Some(format!("parent.{}@example.org", dice.0.u32(1000..99999))),
-            phone: None,
+            phone: Some(format!("07700 900{:03}", dice.0.u32(0..1000))),
             contact_preference: if dice.chance(0.7) {
                 ContactPreference::Email
             } else {
                 ContactPreference::Phone
             },
         }],
-        school: None,
+        school,
     }
 }
 
@@ -365,7 +393,7 @@ fn build_case(
 ) -> Option<ImportedCase> {
     let new = NewRequest {
         reference: reference.clone(),
-        child: child(dice, la, dob),
+        child: child(dice, la, dob, settings),
         request: Request {
             received,
             source: dice

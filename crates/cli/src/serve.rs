@@ -39,6 +39,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
             ..AuthSettings::default()
         },
         oidc: oidc_config(&args.oidc)?,
+        virus_scanner: virus_scanner(args.virus_scan_command.as_deref())?,
         ..Config::new(args.la_name.clone())
     };
     block_on(async {
@@ -103,4 +104,19 @@ fn oidc_config(args: &OidcArgs) -> anyhow::Result<Option<OidcConfig>> {
         redirect_url: redirect_url.clone(),
         button_label: args.oidc_button_label.clone(),
     }))
+}
+
+/// The virus-scan hook from `--virus-scan-command`: the program and its arguments.
+fn virus_scanner(command: Option<&str>) -> anyhow::Result<waymark_web::forms::VirusScanner> {
+    let Some(command) = command else {
+        return Ok(waymark_web::forms::VirusScanner::none());
+    };
+    let mut words = command.split_whitespace().map(str::to_string);
+    let program = words
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("--virus-scan-command is empty: give a program to run"))?;
+    Ok(waymark_web::forms::VirusScanner::command(
+        program,
+        words.collect(),
+    ))
 }

@@ -8,6 +8,7 @@ mod api;
 mod app;
 mod assets;
 mod audit;
+mod case_pages;
 mod caseload;
 mod csrf;
 mod errors;
