@@ -547,6 +547,9 @@ fn build_case(
     b.run(Command::RecordSenNeeds {
         ranked: needs.clone(),
     });
+    // The plan is written the day after the decision, not on the day the demo is made.
+    let real_today = b.today;
+    b.today = (issue_on + Duration::days(1)).min(real_today);
     b.run(Command::SavePlan {
         sections: PlanSections {
             a: "Likes music, animals and being outdoors. Wants to make friends and learn to read."
@@ -557,6 +560,7 @@ fn build_case(
             ..PlanSections::default()
         },
     });
+    b.today = real_today;
     let served = issue_on + dice.days(1, 14);
     if served > today
         || !b.run(Command::ServeDraft {
