@@ -9,22 +9,24 @@
 //! - Only LA staff list cases and open new ones: [`crate::policy::can_list_cases`].
 //! - What a user may *do* to a case they can see is the case rules' decision (`decide` checks
 //!   the role and says why not), not this module's.
+//! - A case's documents (advice, evidence, letters, plans) are LA staff's only, as on the
+//!   pages: [`crate::policy::can_work_on_case`] ([`work_on`]). A family or professional who
+//!   may see the case is refused (403); anyone else is told it does not exist (404).
 //!
 //! Reads are recorded with [`crate::audit::record`] before the data goes out. Changes are
 //! recorded under the command's own name (`decide_whether_to_assess`, `open_case`, ...) with
-//! [`audit_change`]: `audit::Action` has no case-change actions yet, so these entries are
-//! written here in the same shape (record type `case`, the case's id). When it grows them,
-//! [`audit_change`] becomes a call to `audit::record`.
+//! [`audit_change`], exactly as the pages record them; documents under `upload_document` and
+//! `download_document` (the pages' name for a download).
 
 use waymark_store::cases::{CaseError, LoadedCase};
 use waymark_store::domain::actor::Actor;
-use waymark_store::{CaseId, NewAuditEntry, Store};
+use waymark_store::{CaseId, Store};
 
 use super::ApiUser;
 use crate::AppState;
 use crate::audit::{self, Action, Record};
 use crate::error::{AppError, AppResult};
-use crate::policy::{self, CaseList};
+use crate::policy::{self, CaseList, CaseWork};
 
 /// The user as the case rules see them: the reference written into the event log (their
 /// number, never their name), their role and LA.
@@ -77,6 +79,23 @@ pub async fn case_for<S: Store>(
         .await
 }
 
+/// The capability to work on the case (its documents, the letters a change makes): LA staff
+/// of its LA. 403 for roles that see no personal data and for a family or professional who
+/// may see the case; 404 for a case the user may not see at all.
+///
+/// # Errors
+/// As above, or a store failure.
+pub async fn work_on<'a, S: Store>(
+    state: &AppState<S>,
+    api: &'a ApiUser,
+    id: CaseId,
+) -> AppResult<CaseWork<'a>> {
+    if !policy::sees_personal_data(api.user.role()) {
+        return Err(AppError::Forbidden);
+    }
+    policy::can_work_on_case(&state.store, &api.user, id).await
+}
+
 /// A change to a case that did not happen, as the response it gives: the domain's refusal
 /// (422 with its text), a stale version (409), a case not found (404), or a 500.
 pub fn case_error(err: CaseError) -> AppError {
@@ -117,28 +136,16 @@ pub async fn audit_list<S: Store>(state: &AppState<S>, api: &ApiUser) -> AppResu
     .await
 }
 
-/// Records a change to a case under the command's name (`open_case` for a new one).
+/// Records a change to a case: [`Action::OpenCase`] for a new one, [`Action::CaseCommand`]
+/// with the command's name (or `upload_document`, `download_document`) otherwise.
 ///
 /// # Errors
 /// A store failure.
 pub async fn audit_change<S: Store>(
     state: &AppState<S>,
     api: &ApiUser,
-    action: &str,
+    action: Action,
     id: CaseId,
 ) -> AppResult<()> {
-    state
-        .store
-        .append_audit(NewAuditEntry {
-            at: chrono::Utc::now(),
-            user_id: Some(api.user.id()),
-            la: Some(api.user.la().clone()),
-            action: action.to_string(),
-            record_type: "case".to_string(),
-            record_id: Some(id.to_string()),
-            case_id: Some(id),
-            ip: api.ip.0.map(|ip| ip.to_string()),
-        })
-        .await?;
-    Ok(())
+    audit::record(&state.store, &api.user, action, Record::Case(id), &api.ip).await
 }

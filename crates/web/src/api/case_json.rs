@@ -10,6 +10,8 @@ use utoipa::ToSchema;
 use waymark_store::caseload;
 use waymark_store::cases::{HistoryEntry, LoadedCase};
 use waymark_store::domain::WorkingDayCalendar;
+use waymark_store::domain::actions;
+use waymark_store::domain::actor::Actor;
 use waymark_store::domain::case::{Case, Child, ContactPreference, Request, Stage};
 use waymark_store::domain::caseload::{self as deadlines, Rag};
 use waymark_store::domain::clock::{ClockKind, ClockReading, ClockStatus};
@@ -65,6 +67,12 @@ pub struct CaseDetail {
     pub clocks: Vec<ClockView>,
     /// The next deadline the council (or someone it asked) must meet.
     pub next_deadline: Option<NextDeadlineView>,
+    /// What the token's user may do to the case today, as the case rules see it: action keys
+    /// (`decide-assessment`, `request-advice`, `record-advice`, `record-exception`,
+    /// `decide-plan`, `plan`, `send-draft`, `record-comments`, `consult-school`,
+    /// `record-school-response`, `issue-plan`, `add-note`, `allocate`, `close`). Each is done
+    /// with its command; a command for an action not listed is refused.
+    pub allowed_actions: Vec<String>,
 }
 
 /// Where a case is in the EHC process.
@@ -129,6 +137,9 @@ pub struct ChildBody {
     /// Parents and carers.
     #[serde(default)]
     pub parents: Vec<ParentCarerBody>,
+    /// The school, college or setting the child attends now, if any.
+    #[serde(default)]
+    pub school: Option<PlacementBody>,
 }
 
 /// A postal address.
@@ -223,6 +234,7 @@ impl From<&Child> for ChildBody {
                     contact_preference: p.contact_preference.into(),
                 })
                 .collect(),
+            school: c.school.as_ref().map(PlacementBody::from),
         }
     }
 }
@@ -484,11 +496,12 @@ struct ExceptionDates {
 }
 
 impl CaseDetail {
-    /// The API's view of a case, with its clocks read on `today`.
+    /// The API's view of a case for `actor`, with its clocks and the actions allowed read on
+    /// `today`.
     ///
     /// # Errors
     /// [`AppError::Internal`] if a clock cannot be worked out (a date out of range).
-    pub fn of(loaded: &LoadedCase, today: NaiveDate) -> AppResult<CaseDetail> {
+    pub fn of(loaded: &LoadedCase, actor: &Actor, today: NaiveDate) -> AppResult<CaseDetail> {
         let case = &loaded.case;
         let calendar = WorkingDayCalendar::england_and_wales();
         let clocks = case
@@ -574,6 +587,10 @@ impl CaseDetail {
             }),
             clocks: clocks.iter().map(ClockView::from).collect(),
             next_deadline: next_deadline_of(case, &calendar, today)?,
+            allowed_actions: actions::available(case, actor, today)
+                .into_iter()
+                .map(|action| action.key().to_string())
+                .collect(),
         })
     }
 }
@@ -619,6 +636,8 @@ pub struct HistoryItem {
     pub seq: i64,
     /// What happened (`request_received`, `assessment_decided`, ...).
     pub kind: String,
+    /// What happened in plain words ("Decided to assess on 10 February 2026").
+    pub summary: String,
     /// When it was recorded.
     pub recorded_at: DateTime<Utc>,
     /// Who did it.
@@ -696,6 +715,7 @@ impl HistoryItem {
         Ok(HistoryItem {
             seq: entry.seq,
             kind: entry.event.kind().to_string(),
+            summary: entry.event.describe(),
             recorded_at: entry.recorded_at,
             actor,
             event: serde_json::to_value(&entry.event).map_err(|_| AppError::Internal("event"))?,

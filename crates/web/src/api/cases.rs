@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use waymark_store::caseload::{CaseloadPage, CaseloadQuery, CaseloadSort};
 use waymark_store::cases::{self, CaseError};
 use waymark_store::domain::case::{Address, Child, ParentCarer, Request, Stage};
-use waymark_store::domain::command::{NewRequest, Refusal};
+use waymark_store::domain::command::{Command, NewRequest, Refusal};
 use waymark_store::domain::{NhsNumber, Uln, Upn};
 use waymark_store::{CaseId, LaCode, Store, StoreError, UserId};
 
@@ -28,12 +28,13 @@ use super::access;
 use super::case_json::{
     ActorView, CaseDetail, CaseHistory, CaseList, CaseListItem, ChildBody, HistoryItem, RequestBody,
 };
-use super::commands::CommandRequest;
+use super::commands::{CaseCommand, CommandRequest};
 use super::openapi::Problem;
-use super::{ApiJson, ApiUser, today};
-use crate::AppState;
+use super::{ApiJson, ApiUser, documents, today};
+use crate::audit::Action;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::policy::CaseList as ListCapability;
+use crate::{AppState, letters};
 
 /// How many cases a page of the list holds.
 pub const PER_PAGE: usize = 50;
@@ -102,7 +103,7 @@ impl NewCaseRequest {
                         contact_preference: p.contact_preference.into(),
                     })
                     .collect(),
-                school: None,
+                school: self.child.school.map(Into::into),
             },
             request: Request {
                 received: self.request.received,
@@ -336,8 +337,8 @@ pub async fn create<S: Store>(
         }
         other => access::case_error(other),
     })?;
-    access::audit_change(&state, &api, "open_case", opened.id).await?;
-    let detail = CaseDetail::of(&opened, today())?;
+    access::audit_change(&state, &api, Action::OpenCase, opened.id).await?;
+    let detail = CaseDetail::of(&opened, &access::actor(&api), today())?;
     let location = HeaderValue::from_str(&format!("/api/v1/cases/{}", opened.id))
         .map_err(|_| AppError::Internal("location"))?;
     Ok((
@@ -372,7 +373,11 @@ pub async fn show<S: Store>(
 ) -> AppResult<Json<CaseDetail>> {
     let loaded = access::case_for(&state, &api, id).await?;
     access::audit_view(&state, &api, loaded.id).await?;
-    Ok(Json(CaseDetail::of(&loaded, today())?))
+    Ok(Json(CaseDetail::of(
+        &loaded,
+        &access::actor(&api),
+        today(),
+    )?))
 }
 
 /// `GET /api/v1/cases/{id}/history`: every event on the case, with who and when.
@@ -402,17 +407,10 @@ pub async fn history<S: Store>(
         .await
         .map_err(access::case_error)?;
     access::audit_view(&state, &api, loaded.id).await?;
-    let mut names: HashMap<String, ActorView> = HashMap::new();
+    let mut names = ActorNames::default();
     let mut events = Vec::with_capacity(entries.len());
     for entry in entries {
-        let actor = match names.get(&entry.actor) {
-            Some(actor) => actor.clone(),
-            None => {
-                let actor = actor_view(&state.store, api.user.la(), &entry.actor).await?;
-                names.insert(entry.actor.clone(), actor.clone());
-                actor
-            }
-        };
+        let actor = names.of(&state.store, api.user.la(), &entry.actor).await?;
         events.push(HistoryItem::of(entry, actor)?);
     }
     Ok(Json(CaseHistory {
@@ -420,6 +418,28 @@ pub async fn history<S: Store>(
         version: loaded.version,
         events,
     }))
+}
+
+/// Who the references of the event log and the documents are, each looked up once per
+/// answer.
+#[derive(Debug, Default)]
+pub(super) struct ActorNames(HashMap<String, ActorView>);
+
+impl ActorNames {
+    /// Who `reference` is: a user of `la` by name, anyone else by reference.
+    pub(super) async fn of<S: Store>(
+        &mut self,
+        store: &S,
+        la: &LaCode,
+        reference: &str,
+    ) -> AppResult<ActorView> {
+        if let Some(actor) = self.0.get(reference) {
+            return Ok(actor.clone());
+        }
+        let actor = actor_view(store, la, reference).await?;
+        self.0.insert(reference.to_string(), actor.clone());
+        Ok(actor)
+    }
 }
 
 /// Who an event-log reference is: a user of the same LA by name, anyone else by reference.
@@ -439,6 +459,8 @@ async fn actor_view<S: Store>(store: &S, la: &LaCode, reference: &str) -> AppRes
 }
 
 /// `POST /api/v1/cases/{id}/commands`: change the case, on the version the client last saw.
+/// A decision, a draft served or a final plan issued also makes its letter or plan as PDF
+/// ([`crate::letters`], as the pages do), listed with the case's documents.
 #[utoipa::path(
     post,
     path = "/api/v1/cases/{id}/commands",
@@ -455,9 +477,9 @@ async fn actor_view<S: Store>(store: &S, la: &LaCode, reference: &str) -> AppRes
             content_type = "application/problem+json"),
         (status = 409, description = "The case changed since `expected_version`: nothing was \
             written; read it again", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The case rules refused the change (`detail` says why), or \
-            the body is not a command: nothing was written", body = Problem,
-            content_type = "application/problem+json"),
+        (status = 422, description = "The case rules refused the change (`detail` says why), \
+            the body is not a command, or `document` names no advice document of the case: \
+            nothing was written", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])),
 )]
@@ -470,21 +492,37 @@ pub async fn run_command<S: Store>(
     // Whether the case is there for this user is answered before what they sent.
     let current = access::case_for(&state, &api, id).await?;
     let ApiJson(body) = body?;
-    let action = body.command.name();
+    if let CaseCommand::RecordAdviceReceived {
+        document: Some(document),
+        ..
+    } = &body.command
+    {
+        documents::check_advice_document(&state, &api, current.id, document).await?;
+    }
+    let name = body.command.name();
+    let command = Command::from(body.command);
+    let actor = access::actor(&api);
+    let today = today();
     let changed = cases::execute(
         &state.store,
         api.user.la(),
         current.id,
         body.expected_version,
-        &body.command.into(),
-        &access::actor(&api),
-        today(),
+        &command,
+        &actor,
+        today,
         Utc::now(),
     )
     .await
     .map_err(access::case_error)?;
-    access::audit_change(&state, &api, action, changed.id).await?;
-    Ok(Json(CaseDetail::of(&changed, today())?))
+    access::audit_change(&state, &api, Action::CaseCommand(name), changed.id).await?;
+    // Only LA staff make the decisions that have letters; a family's comments or a
+    // professional's advice recorded through the API make none.
+    if api.user.role().is_la_staff() {
+        let work = access::work_on(&state, &api, changed.id).await?;
+        letters::after_change(&state, &api.user, &work, &changed, &command).await?;
+    }
+    Ok(Json(CaseDetail::of(&changed, &actor, today)?))
 }
 
 #[cfg(test)]

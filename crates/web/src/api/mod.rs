@@ -6,7 +6,10 @@
 //! - [`tokens`]: making tokens (256 random bits, shown once) and hashing them (only the SHA-256
 //!   is stored); the `/account/tokens` page uses it too.
 //! - [`cases`]: list, open, read, history and commands. Every change is a domain `Command` run
-//!   through `waymark_store::cases::execute`, exactly as the pages do.
+//!   through `waymark_store::cases::execute`, exactly as the pages do, and makes the same
+//!   letters ([`crate::letters`]).
+//! - [`documents`]: a case's documents listed, downloaded, and uploaded as a raw request body
+//!   (checked and virus-scanned as the pages' uploads are, by [`crate::forms`]).
 //! - [`case_json`]: how a case looks in JSON (the response types, built from the domain's).
 //! - [`commands`]: the JSON form of a command, mirrored from the domain so that the OpenAPI
 //!   document can describe it (the domain crate knows nothing of HTTP or OpenAPI).
@@ -34,6 +37,7 @@ pub mod auth;
 pub mod case_json;
 pub mod cases;
 pub mod commands;
+pub mod documents;
 pub mod openapi;
 pub mod tokens;
 
@@ -52,6 +56,13 @@ pub fn routes<S: Store>() -> RouteTable<S> {
         .get("/api/v1/cases/{id}", cases::show::<S>)
         .get("/api/v1/cases/{id}/history", cases::history::<S>)
         .post("/api/v1/cases/{id}/commands", cases::run_command::<S>)
+        .get("/api/v1/cases/{id}/documents", documents::list::<S>)
+        // The body is the file: the limit is raised for this route alone.
+        .post_with_files("/api/v1/cases/{id}/documents", documents::upload::<S>)
+        .get(
+            "/api/v1/cases/{id}/documents/{doc}",
+            documents::download::<S>,
+        )
 }
 
 /// A JSON request body. Unlike `axum::Json`, a body that is missing, not JSON, or not the

@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{auth, cases, commands};
+use super::{auth, cases, commands, documents};
 
 /// An error, as RFC 9457 problem details (`application/problem+json`).
 #[derive(Debug, Serialize, ToSchema)]
@@ -30,8 +30,8 @@ pub struct Problem {
     pub detail: String,
     /// The path that was asked for.
     pub instance: String,
-    /// For 422: a message per field (`child.upn`, `reference`, `page`, `body`; `command` for
-    /// a refused change).
+    /// For 422: a message per field (`child.upn`, `reference`, `page`, `body`,
+    /// `command.document`, `kind`, `title`, `filename`; `command` for a refused change).
     pub errors: Option<BTreeMap<String, String>>,
 }
 
@@ -76,11 +76,16 @@ impl Modify for BearerAuth {
         cases::show,
         cases::history,
         cases::run_command,
+        documents::list,
+        documents::upload,
+        documents::download,
     ),
     components(schemas(Problem, commands::CaseCommand)),
     modifiers(&BearerAuth),
     tags(
         (name = "cases", description = "EHC needs assessment cases"),
+        (name = "documents", description = "A case's documents: advice and evidence uploaded, \
+            letters and plans made by Waymark"),
         (name = "account", description = "Who is calling"),
         (name = "meta", description = "About the API itself"),
     ),
@@ -130,5 +135,30 @@ mod tests {
             "bearer"
         );
         assert!(doc["components"]["schemas"]["Problem"].is_object());
+    }
+
+    #[test]
+    fn operation_ids_are_unique_and_uploads_are_raw_bytes() {
+        let doc: serde_json::Value = match serde_json::from_str(&DOCUMENT) {
+            Ok(doc) => doc,
+            Err(err) => panic!("{err}"),
+        };
+        let mut ids: Vec<&str> = doc["paths"]
+            .as_object()
+            .into_iter()
+            .flat_map(|paths| paths.values())
+            .filter_map(|item| item.as_object())
+            .flat_map(|item| item.values())
+            .filter_map(|operation| operation["operationId"].as_str())
+            .collect();
+        let count = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), count, "duplicate operationId among {ids:?}");
+        let upload = &doc["paths"]["/api/v1/cases/{id}/documents"]["post"];
+        assert_eq!(
+            upload["requestBody"]["content"]["application/octet-stream"]["schema"]["type"],
+            "string"
+        );
     }
 }

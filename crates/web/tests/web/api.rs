@@ -1,17 +1,118 @@
-//! The JSON API over HTTP: bearer tokens, the whole EHC journey driven by API calls alone,
-//! tenancy and relationship access, conflicts and refusals, literal text, and the OpenAPI
-//! document checked against the router's own route list.
+//! The JSON API over HTTP: bearer tokens, the whole EHC journey driven by API calls alone (on
+//! SQLite and on PostgreSQL), documents uploaded and downloaded, tenancy and relationship
+//! access, conflicts and refusals, literal text, and the OpenAPI document checked against the
+//! router's own route list.
 
 use axum::http::Method;
 use chrono::{Duration, NaiveDate};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
+use reqwest::Client;
+use reqwest::header::{
+    AUTHORIZATION, CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE,
+};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use waymark_store::documents::NewDocument;
 use waymark_store::domain::actor::Role;
-use waymark_store::{CaseAccess, CaseId, Store, User};
+use waymark_store::testing::TestDb;
+use waymark_store::{Backend, CaseAccess, CaseId, NewUser, Store, User};
 use waymark_web::api::tokens::{NewToken, token_hash};
+use waymark_web::forms::VirusScanner;
 use waymark_web::routes::{self, RouteInfo};
+use waymark_web::{AppState, Config};
 
-use crate::app::{LA_CODE, OTHER_LA_CODE, TestApp, la_code};
+use crate::app::{
+    LA_CODE, LA_NAME, OTHER_LA_CODE, OTHER_LA_NAME, TestApp, install_tls_provider, la_code,
+};
+
+/// A running app as the API tests use it: its address, an HTTP client and its store.
+/// [`TestApp`] is the app on SQLite; [`PgApp`] the same app on PostgreSQL.
+trait Server {
+    fn client(&self) -> &Client;
+    fn url(&self, path: &str) -> String;
+    fn store(&self) -> &Backend;
+}
+
+impl Server for TestApp {
+    fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn url(&self, path: &str) -> String {
+        TestApp::url(self, path)
+    }
+
+    fn store(&self) -> &Backend {
+        &self.store
+    }
+}
+
+/// The app on a fresh PostgreSQL database (on the test binary's shared throwaway cluster),
+/// with the two LAs [`TestApp`] has. The server stops when this is dropped.
+struct PgApp {
+    base: String,
+    client: Client,
+    store: Backend,
+    _db: TestDb,
+    _stop: oneshot::Sender<()>,
+}
+
+impl PgApp {
+    async fn spawn() -> PgApp {
+        install_tls_provider();
+        let db = TestDb::postgres().await;
+        let store = db.store().await;
+        for (la, name) in [(LA_CODE, LA_NAME), (OTHER_LA_CODE, OTHER_LA_NAME)] {
+            store
+                .ensure_la(&la_code(la), name)
+                .await
+                .unwrap_or_else(|e| panic!("could not register LA {la}: {e}"));
+        }
+        let state = AppState::new(store.clone(), Config::new(LA_NAME))
+            .unwrap_or_else(|e| panic!("the app did not start: {e}"));
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap_or_else(|e| panic!("no free port: {e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("no local address: {e}"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            if let Err(err) = waymark_web::serve_on(listener, state, shutdown).await {
+                panic!("the server failed: {err}");
+            }
+        });
+        let client = Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_else(|e| panic!("no HTTP client: {e}"));
+        PgApp {
+            base: format!("http://{addr}"),
+            client,
+            store,
+            _db: db,
+            _stop: stop,
+        }
+    }
+}
+
+impl Server for PgApp {
+    fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn store(&self) -> &Backend {
+        &self.store
+    }
+}
 
 /// A response to an API call, its body parsed as JSON (`Value::Null` if it is not JSON).
 struct Answer {
@@ -35,11 +136,26 @@ impl Answer {
     }
 }
 
+/// An account in `la` with no password (API tests sign in with tokens only).
+async fn user_in(app: &impl Server, role: Role, la: &str, who: &str) -> User {
+    app.store()
+        .create_user(NewUser {
+            email: format!("{who}.{}@{la}.example", waymark_store::role_name(role)),
+            name: format!("Test {who}"),
+            role,
+            la: la_code(la),
+            organisation: None,
+            password_hash: None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("create user {who}: {e}"))
+}
+
 /// Makes an API token for `user` directly in the store (the page that makes them is tested
 /// in `token_page_shows_a_new_token_once_and_revokes_it`).
-async fn token_for(app: &TestApp, user: &User) -> String {
+async fn token_for(app: &impl Server, user: &User) -> String {
     let token = NewToken::generate().unwrap_or_else(|e| panic!("{e:?}"));
-    app.store
+    app.store()
         .create_api_token(user.id, "test", &token.hash(), chrono::Utc::now())
         .await
         .unwrap_or_else(|e| panic!("create token: {e}"));
@@ -48,7 +164,7 @@ async fn token_for(app: &TestApp, user: &User) -> String {
 
 /// Sends a request with an optional bearer token and an optional JSON body.
 async fn call(
-    app: &TestApp,
+    app: &impl Server,
     method: Method,
     path: &str,
     token: Option<&str>,
@@ -56,7 +172,7 @@ async fn call(
 ) -> Answer {
     let method =
         reqwest::Method::from_bytes(method.as_str().as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-    let mut request = app.client.request(method, app.url(path));
+    let mut request = app.client().request(method, app.url(path));
     if let Some(token) = token {
         request = request.header(AUTHORIZATION, format!("Bearer {token}"));
     }
@@ -65,6 +181,11 @@ async fn call(
             .header(CONTENT_TYPE, "application/json")
             .body(body.to_string());
     }
+    answer(path, request).await
+}
+
+/// Sends a request and reads the answer in full.
+async fn answer(path: &str, request: reqwest::RequestBuilder) -> Answer {
     let response = request
         .send()
         .await
@@ -83,16 +204,22 @@ async fn call(
     }
 }
 
-async fn get(app: &TestApp, path: &str, token: &str) -> Answer {
+async fn get(app: &impl Server, path: &str, token: &str) -> Answer {
     call(app, Method::GET, path, Some(token), None).await
 }
 
-async fn post(app: &TestApp, path: &str, token: &str, body: &Value) -> Answer {
+async fn post(app: &impl Server, path: &str, token: &str, body: &Value) -> Answer {
     call(app, Method::POST, path, Some(token), Some(body)).await
 }
 
+/// Today as the app sees it (in England).
 fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
+    waymark_web::uk_time::today()
+}
+
+/// A date as the case's summaries write it ("10 February 2026").
+fn long(day: NaiveDate) -> String {
+    day.format("%-d %B %Y").to_string()
 }
 
 fn iso(day: NaiveDate) -> String {
@@ -122,7 +249,7 @@ fn clock<'a>(case: &'a Value, kind: &str) -> &'a Value {
 }
 
 /// Runs a command on the version given; panics with the problem if it is not 200.
-async fn run(app: &TestApp, token: &str, id: i64, version: i64, command: Value) -> Value {
+async fn run(app: &impl Server, token: &str, id: i64, version: i64, command: Value) -> Value {
     let answer = post(
         app,
         &format!("/api/v1/cases/{id}/commands"),
@@ -135,27 +262,90 @@ async fn run(app: &TestApp, token: &str, id: i64, version: i64, command: Value) 
     answer.json
 }
 
-#[tokio::test]
-async fn the_whole_ehc_journey_runs_over_the_api() {
-    let app = TestApp::spawn().await;
-    let caseworker = app.add_user(Role::Caseworker, "journey").await;
-    let token = token_for(&app, &caseworker).await;
+/// Uploads `bytes` as the body, with the query string given (`kind=...&title=...&filename=...`).
+/// The body's Content-Type says text: the API reads the type from the content.
+async fn upload(app: &impl Server, token: &str, id: i64, query: &str, bytes: &[u8]) -> Answer {
+    let path = format!("/api/v1/cases/{id}/documents?{query}");
+    let request = app
+        .client()
+        .post(app.url(&path))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .header(CONTENT_TYPE, "text/plain")
+        .body(bytes.to_vec());
+    answer(&path, request).await
+}
+
+/// A document's bytes, with the status and headers.
+async fn download(
+    app: &impl Server,
+    token: &str,
+    path: &str,
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let response = app
+        .client()
+        .get(app.url(path))
+        .header(AUTHORIZATION, format!("Bearer {token}"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response
+        .bytes()
+        .await
+        .unwrap_or_else(|e| panic!("{path}: body: {e}"));
+    (status, headers, bytes.to_vec())
+}
+
+/// A case's documents, as listed.
+async fn documents(app: &impl Server, token: &str, id: i64) -> Vec<Value> {
+    let list = get(app, &format!("/api/v1/cases/{id}/documents"), token).await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert_eq!(list.json["id"], id);
+    list.json["documents"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The actions a case says its reader may take now.
+fn allowed(case: &Value) -> Vec<&str> {
+    case["allowed_actions"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// A small file that is a PDF by its content.
+const PDF: &[u8] =
+    b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The whole EHC journey, from a new request to an issued final plan, through the API alone,
+/// on whichever backend `app` runs: with an exception, a note, advice uploaded and named, the
+/// letters and plans the decisions make, a refusal and a stale write on the way.
+async fn whole_journey(app: &impl Server) {
+    let caseworker = user_in(app, Role::Caseworker, LA_CODE, "journey").await;
+    let token = token_for(app, &caseworker).await;
     let received = today() - Duration::days(120);
     let on = |days: i64| iso(received + Duration::days(days));
 
-    let me = get(&app, "/api/v1/me", &token).await;
+    let me = get(app, "/api/v1/me", &token).await;
     assert_eq!(me.status, 200, "{}", me.text);
     assert_eq!(me.json["role"], "caseworker");
     assert_eq!(me.json["la"], LA_CODE);
     assert!(!me.text.contains(&token), "the token is never sent back");
 
-    let created = post(
-        &app,
-        "/api/v1/cases",
-        &token,
-        &new_request("J-1", "Amara", received),
-    )
-    .await;
+    let mut request = new_request("J-1", "Amara", received);
+    request["child"]["school"] = json!({"urn": "100002", "setting_code": null,
+        "name": "Riverside Infant School", "placement_type": "MS"});
+    let created = post(app, "/api/v1/cases", &token, &request).await;
     assert_eq!(created.status, 201, "{}", created.text);
     let id = created.json["id"]
         .as_i64()
@@ -164,15 +354,28 @@ async fn the_whole_ehc_journey_runs_over_the_api() {
     assert_eq!(created.json["version"], 1);
     assert_eq!(created.json["stage"], "requested");
     assert_eq!(created.json["child"]["upn"], "H801200001001");
+    assert_eq!(
+        created.json["child"]["school"]["name"],
+        "Riverside Infant School"
+    );
     // Six weeks have long passed with no decision.
     let decide = clock(&created.json, "decide_whether_to_assess_by");
     assert_eq!(decide["due"], on(42));
     assert_eq!(decide["status"], "overdue");
     assert_eq!(decide["days_overdue"], 120 - 42);
     assert_eq!(clock(&created.json, "final_plan_by")["due"], on(140));
+    let actions = allowed(&created.json);
+    assert!(actions.contains(&"decide-assessment"), "{actions:?}");
+    assert!(actions.contains(&"add-note"), "{actions:?}");
+    assert!(!actions.contains(&"issue-plan"), "{actions:?}");
+    assert!(
+        !actions.contains(&"allocate"),
+        "managers allocate: {actions:?}"
+    );
+    assert!(documents(app, &token, id).await.is_empty());
 
     let case = run(
-        &app,
+        app,
         &token,
         id,
         1,
@@ -184,12 +387,72 @@ async fn the_whole_ehc_journey_runs_over_the_api() {
         clock(&case, "decide_whether_to_assess_by")["status"],
         "met_on_time"
     );
+    let actions = allowed(&case);
+    assert!(!actions.contains(&"decide-assessment"), "{actions:?}");
+    assert!(actions.contains(&"request-advice"), "{actions:?}");
+
+    // The decision made its letter to the family, as a decision on the case page does.
+    let letters = documents(app, &token, id).await;
+    assert_eq!(letters.len(), 1, "{letters:#?}");
+    let letter = &letters[0];
+    assert_eq!(letter["kind"], "letter");
+    assert_eq!(letter["title"], "Decision whether to assess");
+    assert_eq!(letter["content_type"], "application/pdf");
+    assert_eq!(letter["scan"], "rendered");
+    assert_eq!(letter["version"], 1);
+    assert_eq!(
+        letter["uploaded_by"]["reference"],
+        caseworker.id.to_string()
+    );
+    assert_eq!(letter["uploaded_by"]["name"], caseworker.name);
+    let letter_id = letter["id"].as_i64().unwrap_or_default();
+    let (status, headers, bytes) = download(
+        app,
+        &token,
+        &format!("/api/v1/cases/{id}/documents/{letter_id}"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(bytes.starts_with(b"%PDF"), "a PDF");
+    assert_eq!(headers[CONTENT_TYPE], "application/pdf");
+    assert!(
+        headers[CONTENT_DISPOSITION]
+            .to_str()
+            .is_ok_and(|v| v.starts_with("attachment; filename=\"J-1-")),
+        "{headers:?}"
+    );
+    assert_eq!(letter["size"], bytes.len());
+    assert_eq!(letter["sha256"], sha256_hex(&bytes));
 
     let case = run(
-        &app,
+        app,
         &token,
         id,
         2,
+        json!({"type": "record_exception", "kind": "exceptional_personal_circumstances",
+               "from": on(31), "to": on(38), "note": "Family bereavement"}),
+    )
+    .await;
+    assert_eq!(
+        case["exceptions"][0]["kind"],
+        "exceptional_personal_circumstances"
+    );
+    assert_eq!(case["exceptions"][0]["to"], on(38));
+
+    run(
+        app,
+        &token,
+        id,
+        3,
+        json!({"type": "add_note", "text": "Phoned the family about the EP visit."}),
+    )
+    .await;
+
+    let case = run(
+        app,
+        &token,
+        id,
+        4,
         json!({"type": "request_advice", "kind": "educational_psychology",
                "organisation": "Northshire EP Service", "on": on(35)}),
     )
@@ -201,32 +464,67 @@ async fn the_whole_ehc_journey_runs_over_the_api() {
         advice["status"], "overdue",
         "asked 85 days ago, not answered"
     );
+    assert!(allowed(&case).contains(&"record-advice"));
 
-    let case = run(
-        &app,
+    // The advice arrives as a file: uploaded first, then named by the command.
+    let uploaded = upload(
+        app,
         &token,
         id,
-        3,
-        json!({"type": "record_advice_received", "number": 1, "on": on(60), "document": null}),
+        "kind=advice&title=Advice%20from%20Northshire%20EP%20Service&filename=ep-report.pdf",
+        PDF,
+    )
+    .await;
+    assert_eq!(uploaded.status, 201, "{}", uploaded.text);
+    let advice_id = uploaded.json["id"].as_i64().unwrap_or_default();
+    assert_eq!(
+        uploaded.header(LOCATION),
+        format!("/api/v1/cases/{id}/documents/{advice_id}")
+    );
+    assert_eq!(uploaded.json["kind"], "advice");
+    assert_eq!(uploaded.json["title"], "Advice from Northshire EP Service");
+    assert_eq!(uploaded.json["filename"], "ep-report.pdf");
+    assert_eq!(
+        uploaded.json["content_type"], "application/pdf",
+        "read from the content, not the request's text/plain"
+    );
+    assert_eq!(uploaded.json["scan"], "not_scanned", "no scanner set up");
+    assert_eq!(uploaded.json["size"], PDF.len());
+    assert_eq!(uploaded.json["sha256"], sha256_hex(PDF));
+    let case = run(
+        app,
+        &token,
+        id,
+        5,
+        json!({"type": "record_advice_received", "number": 1, "on": on(60),
+               "document": advice_id.to_string()}),
     )
     .await;
     assert_eq!(clock(&case, "advice_by")["status"], "met_on_time");
+    assert_eq!(case["advice"][0]["document"], advice_id.to_string());
+    let (status, _, bytes) = download(
+        app,
+        &token,
+        &format!("/api/v1/cases/{id}/documents/{advice_id}"),
+    )
+    .await;
+    assert_eq!((status, bytes.as_slice()), (200, PDF));
 
     let case = run(
-        &app,
+        app,
         &token,
         id,
-        4,
+        6,
         json!({"type": "decide_whether_to_issue", "on": on(70), "yes": true, "reasons": ""}),
     )
     .await;
     assert_eq!(case["stage"], "drafting");
 
     let case = run(
-        &app,
+        app,
         &token,
         id,
-        5,
+        7,
         json!({"type": "save_plan", "sections": {
             "a": "Amara loves drawing and wants to be an architect.",
             "b": "Speech, language and communication needs.",
@@ -237,69 +535,182 @@ async fn the_whole_ehc_journey_runs_over_the_api() {
     .await;
     assert_eq!(case["plan_versions"][0]["version"], 1);
 
+    // Served five days ago: the family still has ten days to comment.
+    let served = today() - Duration::days(5);
     let case = run(
-        &app,
+        app,
         &token,
         id,
-        6,
-        json!({"type": "serve_draft", "version": 1, "on": on(80)}),
+        8,
+        json!({"type": "serve_draft", "version": 1, "on": iso(served)}),
     )
     .await;
     assert_eq!(case["stage"], "draft_served");
     let window = clock(&case, "representations_by");
-    assert_eq!(window["due"], on(80 + 14), "day of service is day 1 of 15");
-    assert_eq!(window["status"], "closed", "the family's window has passed");
+    assert_eq!(
+        window["due"],
+        iso(served + Duration::days(14)),
+        "day of service is day 1 of 15"
+    );
+    let actions = allowed(&case);
+    assert!(
+        !actions.contains(&"issue-plan"),
+        "not inside the family's 15 days: {actions:?}"
+    );
+    assert!(actions.contains(&"record-comments"), "{actions:?}");
 
-    let case = run(
-        &app,
+    // Issuing now is refused in the rule's words, and nothing is written.
+    let placement = json!({"urn": "100001", "setting_code": null,
+        "name": "Oakfield Primary School", "placement_type": "MS"});
+    let issue = json!({"type": "issue_final_plan", "version": 1, "on": iso(today()),
+        "placement": placement});
+    let commands = format!("/api/v1/cases/{id}/commands");
+    let refused = post(
+        app,
+        &commands,
         &token,
-        id,
-        7,
-        json!({"type": "issue_final_plan", "version": 1, "on": on(100), "placement": {
-            "urn": "100001", "setting_code": null, "name": "Oakfield Primary School",
-            "placement_type": "MS"
-        }}),
+        &json!({"expected_version": 9, "command": issue}),
     )
     .await;
-    assert_eq!(case["stage"], "plan_issued");
-    assert_eq!(case["final_plan"]["issued"], on(100));
-    let final_plan = clock(&case, "final_plan_by");
-    assert_eq!(final_plan["done"], on(100));
-    assert_eq!(final_plan["status"], "met_on_time");
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert_eq!(
+        refused.json["type"],
+        "https://waymark.example/problems/refused"
+    );
+    assert_eq!(
+        refused.detail(),
+        format!(
+            "the family has until {} to comment on the draft; \
+             record their comments, or issue the plan after that date",
+            long(served + Duration::days(14))
+        )
+    );
+    // A stale version is a conflict, and nothing is written either.
+    let stale = post(
+        app,
+        &commands,
+        &token,
+        &json!({"expected_version": 8, "command":
+            {"type": "add_note", "text": "Written on an old copy of the case"}}),
+    )
+    .await;
+    assert_eq!(stale.status, 409, "{}", stale.text);
+    assert_eq!(
+        stale.json["type"],
+        "https://waymark.example/problems/conflict"
+    );
+    let read = get(app, &format!("/api/v1/cases/{id}"), &token).await;
+    assert_eq!(read.json["version"], 9, "neither was written");
+    assert_eq!(read.json["stage"], "draft_served");
 
-    let read = get(&app, &format!("/api/v1/cases/{id}"), &token).await;
+    // The family comment: the plan may be issued without waiting out the window.
+    let case = run(
+        app,
+        &token,
+        id,
+        9,
+        json!({"type": "record_representations", "on": iso(today()),
+               "requested_school": "Oakfield Primary School"}),
+    )
+    .await;
+    let actions = allowed(&case);
+    assert!(actions.contains(&"issue-plan"), "{actions:?}");
+
+    let case = run(app, &token, id, 10, issue).await;
+    assert_eq!(case["stage"], "plan_issued");
+    assert_eq!(case["final_plan"]["issued"], iso(today()));
+    let final_plan = clock(&case, "final_plan_by");
+    assert_eq!(final_plan["done"], iso(today()));
+    assert_eq!(final_plan["status"], "met_on_time", "day 120 of 140");
+    assert!(!allowed(&case).contains(&"issue-plan"));
+
+    let read = get(app, &format!("/api/v1/cases/{id}"), &token).await;
     assert_eq!(read.status, 200, "{}", read.text);
-    assert_eq!(read.json["version"], 8);
+    assert_eq!(read.json["version"], 11);
     assert_eq!(read.json["stage_label"], "Plan issued");
 
-    let history = get(&app, &format!("/api/v1/cases/{id}/history"), &token).await;
+    // Every letter and plan the journey made, and the advice, in the order they were made.
+    let all = documents(app, &token, id).await;
+    let titles: Vec<(&str, &str)> = all
+        .iter()
+        .map(|d| {
+            (
+                d["kind"].as_str().unwrap_or_default(),
+                d["title"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            ("letter", "Decision whether to assess"),
+            ("advice", "Advice from Northshire EP Service"),
+            ("plan", "Draft plan"),
+            ("plan", "Final plan"),
+            ("letter", "Covering letter for the final plan"),
+        ]
+    );
+    for document in all.iter().filter(|d| d["scan"] == "rendered") {
+        let path = format!("/api/v1/cases/{id}/documents/{}", document["id"]);
+        let (status, _, bytes) = download(app, &token, &path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(bytes.starts_with(b"%PDF"), "{path} is a PDF");
+    }
+
+    let history = get(app, &format!("/api/v1/cases/{id}/history"), &token).await;
     assert_eq!(history.status, 200, "{}", history.text);
-    let kinds: Vec<&str> = history.json["events"]
+    let events = history.json["events"]
         .as_array()
-        .map(|events| events.iter().filter_map(|e| e["kind"].as_str()).collect())
+        .cloned()
         .unwrap_or_default();
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["kind"].as_str()).collect();
     assert_eq!(
         kinds,
         [
             "request_received",
             "assessment_decided",
+            "exception_recorded",
+            "note_added",
             "advice_requested",
             "advice_received",
             "issue_decided",
             "plan_saved",
             "draft_served",
+            "representations_received",
             "final_plan_issued"
         ]
     );
-    let first = &history.json["events"][0];
+    let first = &events[0];
     assert_eq!(first["seq"], 1);
     assert_eq!(first["actor"]["reference"], caseworker.id.to_string());
     assert_eq!(first["actor"]["name"], caseworker.name);
     assert!(first["recorded_at"].is_string());
+    assert_eq!(
+        first["summary"],
+        format!(
+            "Request for an EHC needs assessment received on {}",
+            long(received)
+        )
+    );
+    assert_eq!(
+        events[1]["summary"],
+        format!(
+            "Decided to assess on {}",
+            long(received + Duration::days(30))
+        )
+    );
+    assert_eq!(events[3]["summary"], "Note added");
+    assert_eq!(
+        events[10]["summary"],
+        format!(
+            "Final plan (version 1) issued on {}, naming Oakfield Primary School",
+            long(today())
+        )
+    );
 
     // Every read and write of the case is in the audit trail, by this user.
     let trail = app
-        .store
+        .store()
         .search_audit(&la_code(LA_CODE), Some(CaseId(id)), None, 100)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -309,18 +720,327 @@ async fn the_whole_ehc_journey_runs_over_the_api() {
         actions,
         [
             "open_case",
+            "view_case",
             "decide_whether_to_assess",
+            "view_case",
+            "download_document",
+            "record_exception",
+            "add_note",
             "request_advice",
+            "upload_document",
             "record_advice_received",
+            "download_document",
             "decide_whether_to_issue",
             "save_plan",
             "serve_draft",
+            "view_case",
+            "record_representations",
             "issue_final_plan",
             "view_case",
+            "view_case",
+            "download_document",
+            "download_document",
+            "download_document",
+            "download_document",
             "view_case"
         ]
     );
     assert!(trail.iter().all(|e| e.user_id == Some(caseworker.id)));
+}
+
+#[tokio::test]
+async fn the_whole_ehc_journey_runs_over_the_api() {
+    let app = TestApp::spawn().await;
+    whole_journey(&app).await;
+}
+
+#[tokio::test]
+async fn the_whole_ehc_journey_runs_over_the_api_on_postgresql() {
+    let app = PgApp::spawn().await;
+    whole_journey(&app).await;
+}
+
+#[tokio::test]
+async fn uploads_are_checked_from_their_content_and_refused_with_field_errors() {
+    let app = TestApp::spawn().await;
+    let case = app.add_case("Gus", "Upload").await;
+    let user = app.add_user(Role::Caseworker, "uploader").await;
+    let token = token_for(&app, &user).await;
+    let id = case.id.0;
+    let advice = "kind=advice&title=EP%20report";
+
+    // An executable renamed .pdf: refused on its content.
+    let exe = upload(
+        &app,
+        &token,
+        id,
+        &format!("{advice}&filename=report.pdf"),
+        b"MZ\x90\x00\x03\x00\x00\x00This program cannot be run in DOS mode",
+    )
+    .await;
+    assert_eq!(exe.status, 422, "{}", exe.text);
+    assert_eq!(exe.header(CONTENT_TYPE), "application/problem+json");
+    assert_eq!(
+        exe.json["errors"]["body"],
+        "The selected file must be a PDF, Word document (.docx), JPG or PNG"
+    );
+    let empty = upload(&app, &token, id, &format!("{advice}&filename=a.pdf"), b"").await;
+    assert_eq!(empty.status, 422, "{}", empty.text);
+    assert_eq!(empty.json["errors"]["body"], "The selected file is empty");
+    // A PDF named as a picture: the name is what is wrong.
+    let misnamed = upload(
+        &app,
+        &token,
+        id,
+        &format!("{advice}&filename=scan.png"),
+        PDF,
+    )
+    .await;
+    assert_eq!(misnamed.status, 422, "{}", misnamed.text);
+    assert_eq!(
+        misnamed.json["errors"]["filename"],
+        "The selected file's name must end in .pdf to match what is in it"
+    );
+    let too_big = {
+        let mut bytes = PDF.to_vec();
+        bytes.resize(waymark_web::forms::MAX_UPLOAD_BYTES + 1, b' ');
+        upload(
+            &app,
+            &token,
+            id,
+            &format!("{advice}&filename=big.pdf"),
+            &bytes,
+        )
+        .await
+    };
+    assert_eq!(too_big.status, 422, "{}", too_big.text);
+    assert_eq!(
+        too_big.json["errors"]["body"],
+        "The selected file must be smaller than 20MB"
+    );
+    // The query string: every mistake named.
+    let nothing = upload(&app, &token, id, "", PDF).await;
+    assert_eq!(nothing.status, 422, "{}", nothing.text);
+    for field in ["kind", "title", "filename"] {
+        assert!(
+            nothing.json["errors"][field].is_string(),
+            "{}",
+            nothing.text
+        );
+    }
+    let wrong = upload(
+        &app,
+        &token,
+        id,
+        "kind=letter&title=Mine&filename=..%2F..%2Fetc%2Fpasswd.pdf",
+        PDF,
+    )
+    .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.text);
+    assert_eq!(
+        wrong.json["errors"]["kind"],
+        "Kind must be advice or evidence"
+    );
+    assert_eq!(
+        wrong.json["errors"]["filename"],
+        "Filename must be a file name, without folders"
+    );
+    assert!(
+        documents(&app, &token, id).await.is_empty(),
+        "nothing refused was stored"
+    );
+
+    // The same kind and title again is the next version.
+    for expected in [1, 2] {
+        let answer = upload(
+            &app,
+            &token,
+            id,
+            "kind=evidence&title=School%20closure%20notice&filename=notice.png",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+        )
+        .await;
+        assert_eq!(answer.status, 201, "{}", answer.text);
+        assert_eq!(answer.json["version"], expected);
+        assert_eq!(answer.json["content_type"], "image/png");
+    }
+}
+
+#[tokio::test]
+async fn an_infected_upload_is_refused_and_a_scanner_failure_says_to_try_again() {
+    let scanner = |script: &str| VirusScanner::command("sh", vec!["-c".into(), script.into()]);
+    let mut config = Config::new(LA_NAME);
+    config.virus_scanner = scanner("if grep -q EICAR; then exit 1; else exit 0; fi");
+    let app = TestApp::spawn_with(config).await;
+    let case = app.add_case("Hal", "Scanned").await;
+    let user = app.add_user(Role::Caseworker, "scanned").await;
+    let token = token_for(&app, &user).await;
+    let query = "kind=advice&title=Health%20advice&filename=health.pdf";
+
+    let clean = upload(&app, &token, case.id.0, query, PDF).await;
+    assert_eq!(clean.status, 201, "{}", clean.text);
+    assert_eq!(clean.json["scan"], "clean");
+    let mut infected = PDF.to_vec();
+    infected.extend_from_slice(b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!");
+    let answer = upload(&app, &token, case.id.0, query, &infected).await;
+    assert_eq!(answer.status, 422, "{}", answer.text);
+    assert_eq!(
+        answer.json["errors"]["body"],
+        "The selected file contains a virus"
+    );
+    assert_eq!(
+        documents(&app, &token, case.id.0).await.len(),
+        1,
+        "the infected file was not stored"
+    );
+
+    let mut config = Config::new(LA_NAME);
+    config.virus_scanner = scanner("cat > /dev/null; exit 2");
+    let broken = TestApp::spawn_with(config).await;
+    let case = broken.add_case("Ivy", "Unscanned").await;
+    let user = broken.add_user(Role::Caseworker, "unscanned").await;
+    let token = token_for(&broken, &user).await;
+    let answer = upload(&broken, &token, case.id.0, query, PDF).await;
+    assert_eq!(answer.status, 422, "{}", answer.text);
+    assert_eq!(
+        answer.json["errors"]["body"],
+        "The file could not be checked for viruses. Try again later"
+    );
+    assert!(documents(&broken, &token, case.id.0).await.is_empty());
+}
+
+#[tokio::test]
+async fn advice_received_must_name_an_advice_document_of_the_case() {
+    let app = TestApp::spawn().await;
+    let user = app.add_user(Role::Caseworker, "advisor").await;
+    let token = token_for(&app, &user).await;
+    let case = app.add_case("Jo", "Advice").await;
+    let other = app.add_case("Kit", "Elsewhere").await;
+    let id = case.id.0;
+    run(
+        &app,
+        &token,
+        id,
+        1,
+        json!({"type": "decide_whether_to_assess", "on": iso(today()), "yes": true,
+               "reasons": ""}),
+    )
+    .await;
+    run(
+        &app,
+        &token,
+        id,
+        2,
+        json!({"type": "request_advice", "kind": "health", "organisation": "Riverside NHS Trust",
+               "on": iso(today())}),
+    )
+    .await;
+    let elsewhere = upload(
+        &app,
+        &token,
+        other.id.0,
+        "kind=advice&title=Advice&filename=a.pdf",
+        PDF,
+    )
+    .await;
+    let evidence = upload(
+        &app,
+        &token,
+        id,
+        "kind=evidence&title=Evidence&filename=e.pdf",
+        PDF,
+    )
+    .await;
+    for document in [
+        json!("999999"),
+        json!("not a number"),
+        elsewhere.json["id"].to_string().into(),
+        evidence.json["id"].to_string().into(),
+    ] {
+        let answer = post(
+            &app,
+            &format!("/api/v1/cases/{id}/commands"),
+            &token,
+            &json!({"expected_version": 3, "command": {"type": "record_advice_received",
+                "number": 1, "on": iso(today()), "document": document}}),
+        )
+        .await;
+        assert_eq!(answer.status, 422, "{document}: {}", answer.text);
+        assert!(
+            answer.json["errors"]["command.document"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("There is no advice document")),
+            "{}",
+            answer.text
+        );
+    }
+    let read = get(&app, &format!("/api/v1/cases/{id}"), &token).await;
+    assert_eq!(read.json["version"], 3, "nothing written");
+}
+
+#[tokio::test]
+async fn documents_are_for_la_staff_and_not_found_to_another_la() {
+    let app = TestApp::spawn().await;
+    let case = app.add_case("Lin", "Documents").await;
+    let ours = app.add_user(Role::Caseworker, "docs").await;
+    let token = token_for(&app, &ours).await;
+    let stored = upload(
+        &app,
+        &token,
+        case.id.0,
+        "kind=evidence&title=Private%20report&filename=private.pdf",
+        PDF,
+    )
+    .await;
+    assert_eq!(stored.status, 201, "{}", stored.text);
+    let doc = stored.json["id"].as_i64().unwrap_or_default();
+    let list = format!("/api/v1/cases/{}/documents", case.id);
+    let one = format!("/api/v1/cases/{}/documents/{doc}", case.id);
+
+    let theirs = user_in(&app, Role::Admin, OTHER_LA_CODE, "docs-other").await;
+    let their_token = token_for(&app, &theirs).await;
+    let professional = app.add_user(Role::Professional, "docs-prof").await;
+    app.grant(&professional, case.id, CaseAccess::ADVICE).await;
+    let prof_token = token_for(&app, &professional).await;
+    for (who, token, status) in [
+        ("another LA's admin", &their_token, 404),
+        ("the professional asked for advice", &prof_token, 403),
+    ] {
+        let answers = [
+            get(&app, &list, token).await,
+            get(&app, &one, token).await,
+            upload(
+                &app,
+                token,
+                case.id.0,
+                "kind=advice&title=Mine&filename=mine.pdf",
+                PDF,
+            )
+            .await,
+        ];
+        for answer in answers {
+            assert_eq!(answer.status, status, "{who}: {}", answer.text);
+            assert_eq!(answer.header(CONTENT_TYPE), "application/problem+json");
+            assert!(!answer.text.contains("Private") && !answer.text.contains("%PDF"));
+        }
+    }
+    // A document of another case, through this case's address, is not found either.
+    let other = app.add_case("Max", "Other").await;
+    let crossed = get(
+        &app,
+        &format!("/api/v1/cases/{}/documents/{doc}", other.id),
+        &token,
+    )
+    .await;
+    assert_eq!(crossed.status, 404);
+    let not_a_doc = get(
+        &app,
+        &format!("/api/v1/cases/{}/documents/nope", case.id),
+        &token,
+    )
+    .await;
+    assert_eq!(not_a_doc.status, 404);
+    assert_eq!(documents(&app, &token, case.id.0).await.len(), 1);
 }
 
 #[tokio::test]
@@ -747,6 +1467,14 @@ fn api_expected(route: &RouteInfo) -> Option<[u16; 11]> {
         (false, "/api/v1/cases/{id}/commands") => {
             [401, 422, 422, 422, 422, 404, 422, 404, 403, 403, 404]
         }
+        // Documents: LA staff of the case's LA. A family or professional who may see the case
+        // is refused; to anyone else it does not exist. The upload sends no query: 422.
+        (true, "/api/v1/cases/{id}/documents" | "/api/v1/cases/{id}/documents/{doc}") => {
+            [401, 200, 200, 200, 403, 404, 403, 404, 403, 403, 404]
+        }
+        (false, "/api/v1/cases/{id}/documents") => {
+            [401, 422, 422, 422, 403, 404, 403, 404, 403, 403, 404]
+        }
         _ => return None,
     })
 }
@@ -756,6 +1484,24 @@ async fn every_api_route_answers_every_role_with_a_token_as_expected() {
     let app = TestApp::spawn().await;
     let child = app.add_case("Ada", "Child").await;
     let other_child = app.add_case("Bea", "Other").await;
+    let document = app
+        .store
+        .add_document(
+            &la_code(LA_CODE),
+            NewDocument {
+                case_id: child.id,
+                kind: "evidence".into(),
+                title: "Evidence".into(),
+                filename: "evidence.pdf".into(),
+                content_type: "application/pdf".into(),
+                scan: "not_scanned".into(),
+                content: PDF.to_vec(),
+                uploaded_by: "seed".into(),
+                uploaded_at: chrono::Utc::now(),
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut tokens = Vec::new();
     for caller in CALLERS {
         let user = match caller {
@@ -807,13 +1553,16 @@ async fn every_api_route_answers_every_role_with_a_token_as_expected() {
         .into_iter()
         .filter(|r| r.path.starts_with("/api/"))
         .collect();
-    assert!(api_routes.len() >= 7, "{api_routes:?}");
+    assert!(api_routes.len() >= 10, "{api_routes:?}");
     for route in &api_routes {
         let Some(row) = api_expected(route) else {
             missing.push(format!("{} {}", route.method, route.path));
             continue;
         };
-        let path = route.path.replace("{id}", &child.id.to_string());
+        let path = route
+            .path
+            .replace("{id}", &child.id.to_string())
+            .replace("{doc}", &document.id.to_string());
         for ((caller, token), want) in CALLERS.iter().zip(&tokens).zip(row) {
             let body = (route.method == Method::POST).then(|| json!({}));
             let answer = call(
