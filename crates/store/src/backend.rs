@@ -201,6 +201,145 @@ impl Store for Backend {
         delegate!(self, s => s.caseworker_loads(la))
     }
 
+    async fn create_organisation(
+        &self,
+        la: &LaCode,
+        kind: &str,
+        name: &str,
+        urn: Option<&str>,
+    ) -> Result<crate::portal::Organisation> {
+        delegate!(self, s => s.create_organisation(la, kind, name, urn))
+    }
+
+    async fn organisations(&self, la: &LaCode) -> Result<Vec<crate::portal::Organisation>> {
+        delegate!(self, s => s.organisations(la))
+    }
+
+    async fn add_organisation_member(
+        &self,
+        organisation: i64,
+        user: UserId,
+        admin: bool,
+    ) -> Result<()> {
+        delegate!(self, s => s.add_organisation_member(organisation, user, admin))
+    }
+
+    async fn memberships(&self, user: UserId) -> Result<Vec<(crate::portal::Organisation, bool)>> {
+        delegate!(self, s => s.memberships(user))
+    }
+
+    async fn organisation_members(&self, organisation: i64) -> Result<Vec<(UserId, bool)>> {
+        delegate!(self, s => s.organisation_members(organisation))
+    }
+
+    async fn create_invitation(&self, invitation: &crate::portal::NewInvitation) -> Result<i64> {
+        delegate!(self, s => s.create_invitation(invitation))
+    }
+
+    async fn find_invitation(&self, token_hash: &str) -> Result<Option<crate::portal::Invitation>> {
+        delegate!(self, s => s.find_invitation(token_hash))
+    }
+
+    async fn invitations(&self, la: &LaCode) -> Result<Vec<crate::portal::Invitation>> {
+        delegate!(self, s => s.invitations(la))
+    }
+
+    async fn accept_invitation(
+        &self,
+        token_hash: &str,
+        acceptance: crate::portal::Acceptance,
+        now: DateTime<Utc>,
+    ) -> Result<std::result::Result<User, crate::portal::InvitationProblem>> {
+        delegate!(self, s => s.accept_invitation(token_hash, acceptance, now))
+    }
+
+    async fn post_message(&self, la: &LaCode, message: &crate::portal::Message) -> Result<i64> {
+        delegate!(self, s => s.post_message(la, message))
+    }
+
+    async fn thread(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+        participant: UserId,
+    ) -> Result<Vec<crate::portal::Message>> {
+        delegate!(self, s => s.thread(la, case, participant))
+    }
+
+    async fn threads(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+    ) -> Result<Vec<crate::portal::ThreadSummary>> {
+        delegate!(self, s => s.threads(la, case))
+    }
+
+    async fn mark_thread_read(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+        participant: UserId,
+        by_participant: bool,
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        delegate!(self, s => s.mark_thread_read(la, case, participant, by_participant, now))
+    }
+
+    async fn save_contribution(
+        &self,
+        la: &LaCode,
+        contribution: &crate::portal::Contribution,
+    ) -> Result<()> {
+        delegate!(self, s => s.save_contribution(la, contribution))
+    }
+
+    async fn contributions(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+        kind: &str,
+    ) -> Result<Vec<crate::portal::Contribution>> {
+        delegate!(self, s => s.contributions(la, case, kind))
+    }
+
+    async fn enqueue_notification(
+        &self,
+        notification: &crate::portal::NewNotification,
+    ) -> Result<bool> {
+        delegate!(self, s => s.enqueue_notification(notification))
+    }
+
+    async fn claim_notifications(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: i64,
+    ) -> Result<Vec<crate::portal::Notification>> {
+        delegate!(self, s => s.claim_notifications(now, lease, limit))
+    }
+
+    async fn mark_notification_sent(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        provider_reference: Option<&str>,
+    ) -> Result<()> {
+        delegate!(self, s => s.mark_notification_sent(id, now, provider_reference))
+    }
+
+    async fn mark_notification_failed(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<()> {
+        delegate!(self, s => s.mark_notification_failed(id, error, next_attempt_at))
+    }
+
+    async fn notifications(&self, limit: i64) -> Result<Vec<crate::portal::Notification>> {
+        delegate!(self, s => s.notifications(limit))
+    }
+
     async fn caseload(
         &self,
         la: &LaCode,

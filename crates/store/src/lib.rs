@@ -37,6 +37,7 @@ mod migrations;
 mod model;
 mod oidc;
 mod pg_tools;
+pub mod portal;
 mod postgres;
 mod rows;
 mod settings;
@@ -205,6 +206,155 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         la: &LaCode,
     ) -> impl Future<Output = Result<Vec<documents::CaseworkerLoad>>> + Send;
+
+    // The multi-agency portal (see [`portal`]).
+
+    /// Registers an organisation the council works with.
+    fn create_organisation(
+        &self,
+        la: &LaCode,
+        kind: &str,
+        name: &str,
+        urn: Option<&str>,
+    ) -> impl Future<Output = Result<portal::Organisation>> + Send;
+
+    /// An LA's organisations, by name.
+    fn organisations(
+        &self,
+        la: &LaCode,
+    ) -> impl Future<Output = Result<Vec<portal::Organisation>>> + Send;
+
+    /// Adds a user to an organisation's staff (or changes whether they are its admin).
+    fn add_organisation_member(
+        &self,
+        organisation: i64,
+        user: UserId,
+        admin: bool,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// The organisations a user works for, and whether they are its admin.
+    fn memberships(
+        &self,
+        user: UserId,
+    ) -> impl Future<Output = Result<Vec<(portal::Organisation, bool)>>> + Send;
+
+    /// An organisation's staff, and which are its admins.
+    fn organisation_members(
+        &self,
+        organisation: i64,
+    ) -> impl Future<Output = Result<Vec<(UserId, bool)>>> + Send;
+
+    /// Stores an invitation. [`StoreError::NotFound`] if its case is not one of the LA's.
+    fn create_invitation(
+        &self,
+        invitation: &portal::NewInvitation,
+    ) -> impl Future<Output = Result<i64>> + Send;
+
+    /// The invitation with this token hash.
+    fn find_invitation(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<Option<portal::Invitation>>> + Send;
+
+    /// An LA's invitations, newest first.
+    fn invitations(
+        &self,
+        la: &LaCode,
+    ) -> impl Future<Output = Result<Vec<portal::Invitation>>> + Send;
+
+    /// Uses an invitation, once: in one transaction, marks it used, makes the account (or
+    /// takes the signed-in one), joins the organisation and opens the access to the case.
+    /// `Ok(Err(problem))` if it is unknown, used or expired: nothing is changed.
+    fn accept_invitation(
+        &self,
+        token_hash: &str,
+        acceptance: portal::Acceptance,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<std::result::Result<User, portal::InvitationProblem>>> + Send;
+
+    /// Adds a message to a case's thread with a participant; returns its number.
+    fn post_message(
+        &self,
+        la: &LaCode,
+        message: &portal::Message,
+    ) -> impl Future<Output = Result<i64>> + Send;
+
+    /// A thread, oldest first.
+    fn thread(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+        participant: UserId,
+    ) -> impl Future<Output = Result<Vec<portal::Message>>> + Send;
+
+    /// A case's threads, most recent first.
+    fn threads(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+    ) -> impl Future<Output = Result<Vec<portal::ThreadSummary>>> + Send;
+
+    /// Marks the other side's messages in a thread as read; returns how many.
+    fn mark_thread_read(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+        participant: UserId,
+        by_participant: bool,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Saves what someone is writing on a case (replacing what was saved of that part).
+    fn save_contribution(
+        &self,
+        la: &LaCode,
+        contribution: &portal::Contribution,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// What has been written on a case of one kind, by everyone.
+    fn contributions(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+        kind: &str,
+    ) -> impl Future<Output = Result<Vec<portal::Contribution>>> + Send;
+
+    /// Queues a notification; `false` if its idempotency key was queued before.
+    fn enqueue_notification(
+        &self,
+        notification: &portal::NewNotification,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Claims up to `limit` notifications due at `now` for `lease` (no other worker gets
+    /// them until it ends), counting an attempt on each.
+    fn claim_notifications(
+        &self,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<portal::Notification>>> + Send;
+
+    /// Records a notification as sent.
+    fn mark_notification_sent(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        provider_reference: Option<&str>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Records a failed attempt and when to try again.
+    fn mark_notification_failed(
+        &self,
+        id: i64,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// The latest notifications, newest first.
+    fn notifications(
+        &self,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<portal::Notification>>> + Send;
 
     /// Adds settings to the register, or updates those whose URN it has; returns how many
     /// rows were written.

@@ -60,6 +60,11 @@ const SQLITE: &[Embedded] = &[
         description: "documents and drafts",
         sql: include_str!("../migrations/sqlite/0007_documents_and_drafts.sql"),
     },
+    Embedded {
+        version: 8,
+        description: "portal",
+        sql: include_str!("../migrations/sqlite/0008_portal.sql"),
+    },
 ];
 
 /// `crates/store/migrations/postgres/`, in order.
@@ -98,6 +103,11 @@ const POSTGRES: &[Embedded] = &[
         version: 7,
         description: "documents and drafts",
         sql: include_str!("../migrations/postgres/0007_documents_and_drafts.sql"),
+    },
+    Embedded {
+        version: 8,
+        description: "portal",
+        sql: include_str!("../migrations/postgres/0008_portal.sql"),
     },
 ];
 

@@ -90,6 +90,7 @@ impl Store for PgStore {
     crate::settings::settings_methods!(sqlx::Postgres);
     crate::caseload::caseload_methods!(sqlx::Postgres, "'{}'::jsonb");
     crate::documents::document_methods!(sqlx::Postgres);
+    crate::portal::portal_methods!(sqlx::Postgres);
     crate::identity::identity_methods!(sqlx::Postgres);
     crate::audit::audit_methods!(sqlx::Postgres);
     crate::oidc::oidc_methods!(sqlx::Postgres);
@@ -344,3 +345,5 @@ async fn target_has_data(conn: &mut PgConnection) -> Result<bool> {
         .fetch_one(&mut *conn)
         .await?)
 }
+
+crate::portal::portal_rows!(PgStore, sqlx::postgres::PgRow);

@@ -93,6 +93,7 @@ impl Store for SqliteStore {
     crate::settings::settings_methods!(sqlx::Sqlite);
     crate::caseload::caseload_methods!(sqlx::Sqlite, "'{}'");
     crate::documents::document_methods!(sqlx::Sqlite);
+    crate::portal::portal_methods!(sqlx::Sqlite);
     crate::identity::identity_methods!(sqlx::Sqlite);
     crate::audit::audit_methods!(sqlx::Sqlite);
     crate::oidc::oidc_methods!(sqlx::Sqlite);
@@ -438,3 +439,5 @@ async fn check_snapshot(staged: &Path) -> Result<()> {
     conn.close().await?;
     outcome
 }
+
+crate::portal::portal_rows!(SqliteStore, sqlx::sqlite::SqliteRow);

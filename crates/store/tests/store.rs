@@ -746,6 +746,7 @@ on_both_backends!(
 mod documents;
 mod engine;
 mod identity;
+mod portal;
 
 /// SQLite only: a restore must not replace the file under a running server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
