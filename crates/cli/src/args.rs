@@ -176,6 +176,15 @@ pub struct ServeArgs {
     /// `clamdscan --no-summary -`. Without one, uploads are stored marked "not checked".
     #[arg(long, value_name = "COMMAND", env = "WAYMARK_VIRUS_SCAN_COMMAND")]
     pub virus_scan_command: Option<String>,
+    /// The address users reach Waymark at, for links in emails
+    /// (`https://send.northby.gov.uk`).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "WAYMARK_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub public_url: String,
     /// Which database.
     #[command(flatten)]
     pub db: DatabaseArgs,

@@ -40,6 +40,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
         },
         oidc: oidc_config(&args.oidc)?,
         virus_scanner: virus_scanner(args.virus_scan_command.as_deref())?,
+        public_url: args.public_url.clone(),
         ..Config::new(args.la_name.clone())
     };
     block_on(async {

@@ -302,6 +302,10 @@ impl Store for Backend {
         delegate!(self, s => s.contributions(la, case, kind))
     }
 
+    async fn case_participants(&self, la: &LaCode, case: CaseId) -> Result<Vec<CaseAccess>> {
+        delegate!(self, s => s.case_participants(la, case))
+    }
+
     async fn enqueue_notification(
         &self,
         notification: &crate::portal::NewNotification,

@@ -319,6 +319,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         kind: &str,
     ) -> impl Future<Output = Result<Vec<portal::Contribution>>> + Send;
 
+    /// Who outside the council may see a case now (open parent, advice and named access).
+    fn case_participants(
+        &self,
+        la: &LaCode,
+        case: CaseId,
+    ) -> impl Future<Output = Result<Vec<CaseAccess>>> + Send;
+
     /// Queues a notification; `false` if its idempotency key was queued before.
     fn enqueue_notification(
         &self,

@@ -728,6 +728,35 @@ macro_rules! portal_methods {
                 .collect()
         }
 
+        async fn case_participants(
+            &self,
+            la: &waymark_domain::LaCode,
+            case: waymark_domain::CaseId,
+        ) -> $crate::Result<Vec<$crate::identity::CaseAccess>> {
+            use sqlx::Row;
+            let rows = sqlx::query(
+                "SELECT user_id, case_id, la_code, relation, opened_at, closed_at \
+                 FROM case_access WHERE la_code = $1 AND case_id = $2 AND closed_at IS NULL \
+                 ORDER BY id",
+            )
+            .bind(la.as_str())
+            .bind(case.0)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter()
+                .map(|r| {
+                    Ok($crate::identity::CaseAccess {
+                        user_id: $crate::identity::UserId(r.try_get("user_id")?),
+                        case_id: waymark_domain::CaseId(r.try_get("case_id")?),
+                        la: la.clone(),
+                        relation: r.try_get("relation")?,
+                        opened_at: r.try_get("opened_at")?,
+                        closed_at: r.try_get("closed_at")?,
+                    })
+                })
+                .collect()
+        }
+
         async fn enqueue_notification(
             &self,
             notification: &$crate::portal::NewNotification,

@@ -48,6 +48,7 @@ pub mod error;
 pub mod forms;
 pub mod letters;
 pub mod metrics;
+pub mod notices;
 pub mod oidc;
 pub mod passwords;
 pub mod policy;
@@ -85,6 +86,9 @@ pub struct Config {
     pub oidc: Option<oidc::OidcConfig>,
     /// The virus scanner that uploaded files are passed to (none: stored as not scanned).
     pub virus_scanner: forms::VirusScanner,
+    /// The address users reach this instance at (`https://send.example.gov.uk`), for links in
+    /// emails. Empty: links are relative paths.
+    pub public_url: String,
 }
 
 impl Config {

@@ -103,6 +103,21 @@ async fn invitations_are_single_use_expire_and_open_the_case(backend: TestBacken
         .unwrap();
     assert_eq!(user.role, Role::Parent);
     assert_eq!(user.email, "tok-a@example.org");
+    let participants = store.case_participants(&la("202"), case).await.unwrap();
+    assert_eq!(
+        participants
+            .iter()
+            .map(|p| (p.user_id, p.relation.as_str()))
+            .collect::<Vec<_>>(),
+        [(user.id, "parent")]
+    );
+    assert!(
+        store
+            .case_participants(&la("203"), case)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let open = store.open_case_access(user.id, case).await.unwrap();
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].relation, "parent");

@@ -841,6 +841,16 @@ async fn submit<S: Store>(
     )
     .await?;
     letters::after_change(&state, &user, &work, &changed, &command).await?;
+    crate::notices::after_change(
+        &state.store,
+        &state.config.public_url,
+        user.la(),
+        id,
+        changed.version,
+        &changed.case,
+        &command,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/cases/{}?done={}", id.0, action.key())).into_response())
 }
 
