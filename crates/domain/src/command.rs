@@ -56,6 +56,16 @@ pub enum Command {
         /// The stored document.
         document: Option<String>,
     },
+    /// The organisation asked for advice says it cannot give it (the wrong service, the child
+    /// is not known to it...). The request is then answered without advice: its 6-week clock
+    /// (reg 8(1)) stops on the day it was declined, as if advice had arrived, and the decision
+    /// whether to issue no longer waits for it. The caseworker asks someone else if needed.
+    DeclineAdviceRequest {
+        /// Which advice request.
+        number: u32,
+        /// Why, in the organisation's words.
+        reason: String,
+    },
     /// Record an exception to the time limits (reg 5(4), 8(2), 10(4), 13(3)).
     RecordException {
         /// Which exception.
@@ -526,6 +536,50 @@ pub fn decide(
                 number: *number,
                 received: *on,
                 document: document.clone(),
+            }])
+        }
+        Command::DeclineAdviceRequest { number, reason } => {
+            check_role(
+                actor,
+                &[
+                    Role::Caseworker,
+                    Role::Manager,
+                    Role::Admin,
+                    Role::Professional,
+                ],
+                "decline a request for advice",
+            )?;
+            let advice =
+                case.advice
+                    .iter()
+                    .find(|a| a.number == *number)
+                    .ok_or(Refusal::NoSuch {
+                        what: "advice request",
+                        number: *number,
+                    })?;
+            if let Some(answered) = advice.received {
+                return Err(Refusal::AlreadyRecorded {
+                    what: "An answer to this advice request",
+                    on: long_date(answered),
+                });
+            }
+            required(reason, "why the request for advice is declined")?;
+            if reason.chars().count() > MAX_NOTE_CHARS {
+                return Err(Refusal::Invalid(format!(
+                    "the reason must be {MAX_NOTE_CHARS} characters or fewer"
+                )));
+            }
+            // Declined today: a request cannot be declined before it was made.
+            not_before(
+                "The date the request was declined",
+                today,
+                "the date it was requested",
+                advice.requested,
+            )?;
+            Ok(vec![Event::AdviceDeclined {
+                number: *number,
+                on: today,
+                reason: reason.trim().to_string(),
             }])
         }
         Command::RecordException {

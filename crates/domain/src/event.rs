@@ -53,6 +53,16 @@ pub enum Event {
         /// The stored document.
         document: Option<String>,
     },
+    /// The organisation asked for advice declined to give it. The request counts as answered
+    /// (without advice) on that day: its 6-week clock stops.
+    AdviceDeclined {
+        /// Which advice request.
+        number: u32,
+        /// When it was declined.
+        on: NaiveDate,
+        /// Why, in the organisation's words.
+        reason: String,
+    },
     /// An exception to the time limits was recorded.
     ExceptionRecorded(RecordedException),
     /// The decision whether to issue a plan (reg 10).
@@ -125,6 +135,7 @@ impl Event {
             Event::AssessmentDecided(_) => "assessment_decided",
             Event::AdviceRequested { .. } => "advice_requested",
             Event::AdviceReceived { .. } => "advice_received",
+            Event::AdviceDeclined { .. } => "advice_declined",
             Event::ExceptionRecorded(_) => "exception_recorded",
             Event::IssueDecided(_) => "issue_decided",
             Event::PlanSaved { .. } => "plan_saved",
@@ -174,6 +185,10 @@ impl Event {
             } => format!(
                 "Advice request {number} answered: advice received on {}",
                 long_date(*received)
+            ),
+            Event::AdviceDeclined { number, on, reason } => format!(
+                "Advice request {number} declined on {}: {reason}",
+                long_date(*on)
             ),
             Event::ExceptionRecorded(e) => {
                 let to = e
@@ -316,6 +331,13 @@ impl Case {
                 if let Some(advice) = self.advice.iter_mut().find(|a| a.number == *number) {
                     advice.received = Some(*received);
                     advice.document = document.clone();
+                }
+            }
+            // Answered without advice: the clock reads the request as answered that day.
+            Event::AdviceDeclined { number, on, .. } => {
+                if let Some(advice) = self.advice.iter_mut().find(|a| a.number == *number) {
+                    advice.received = Some(*on);
+                    advice.document = None;
                 }
             }
             Event::ExceptionRecorded(exception) => self.exceptions.push(exception.clone()),

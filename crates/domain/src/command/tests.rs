@@ -382,6 +382,101 @@ fn deciding_to_issue_waits_for_advice_still_in_time() {
     assert!(decide(&case, &after_due, &cw, d(TODAY)).is_ok());
 }
 
+/// reg 8(1): a declined request is answered without advice, so its clock stops and the
+/// decision whether to issue no longer waits for it.
+#[test]
+fn a_declined_advice_request_stops_its_clock_and_cannot_be_answered_again() {
+    let (mut case, mut log) = requested();
+    let cw = caseworker();
+    for step in [
+        Command::DecideWhetherToAssess {
+            on: d("2026-02-10"),
+            yes: true,
+            reasons: String::new(),
+        },
+        Command::RequestAdvice {
+            kind: AdviceKind::Health,
+            organisation: "Riverside NHS Trust".into(),
+            on: d("2026-02-11"),
+        },
+    ] {
+        log.extend(run(&mut case, step, &cw).unwrap());
+    }
+    let professional = actor(Role::Professional);
+    let no_reason = Command::DeclineAdviceRequest {
+        number: 1,
+        reason: "  ".into(),
+    };
+    assert_eq!(
+        decide(&case, &no_reason, &professional, d("2026-02-20")).unwrap_err(),
+        Refusal::Missing("why the request for advice is declined")
+    );
+    let unknown = Command::DeclineAdviceRequest {
+        number: 2,
+        reason: "Not known to us".into(),
+    };
+    assert!(matches!(
+        decide(&case, &unknown, &professional, d("2026-02-20")),
+        Err(Refusal::NoSuch { number: 2, .. })
+    ));
+    let parent = decide(
+        &case,
+        &Command::DeclineAdviceRequest {
+            number: 1,
+            reason: "x".into(),
+        },
+        &actor(Role::Parent),
+        d("2026-02-20"),
+    );
+    assert!(matches!(parent, Err(Refusal::NotAllowed { .. })));
+    let decline = Command::DeclineAdviceRequest {
+        number: 1,
+        reason: " The child is not known to our service ".into(),
+    };
+    let events = decide(&case, &decline, &professional, d("2026-02-20")).unwrap();
+    assert_eq!(
+        events,
+        [Event::AdviceDeclined {
+            number: 1,
+            on: d("2026-02-20"),
+            reason: "The child is not known to our service".into(),
+        }]
+    );
+    assert_eq!(
+        events[0].describe(),
+        "Advice request 1 declined on 20 February 2026: The child is not known to our service"
+    );
+    for e in &events {
+        case.apply(e);
+    }
+    log.extend(events);
+    assert_eq!(case.advice[0].received, Some(d("2026-02-20")));
+    assert_eq!(case.advice[0].document, None);
+    assert_eq!(case.clock_dates().advice[0].answered, Some(d("2026-02-20")));
+    assert_eq!(Case::from_events(la(), &log).unwrap(), case);
+    // The clock reads it as answered, and the decision no longer waits for it.
+    let issue = Command::DecideWhetherToIssue {
+        on: d("2026-03-01"),
+        yes: true,
+        reasons: String::new(),
+    };
+    assert!(decide(&case, &issue, &cw, d(TODAY)).is_ok());
+    // Neither declined again nor answered afterwards.
+    assert!(matches!(
+        decide(&case, &decline, &professional, d("2026-02-21")),
+        Err(Refusal::AlreadyRecorded { .. })
+    ));
+    let late = Command::RecordAdviceReceived {
+        number: 1,
+        on: d("2026-02-21"),
+        document: None,
+    };
+    assert!(matches!(
+        decide(&case, &late, &cw, d(TODAY)),
+        Err(Refusal::AlreadyRecorded { .. })
+    ));
+}
+
 #[test]
 fn roles_and_tenants_are_checked() {
     let (case, _) = requested();
@@ -540,6 +635,10 @@ fn any_command() -> impl Strategy<Value = Command> {
             number,
             on,
             document: None
+        }),
+        (1u32..3).prop_map(|number| Command::DeclineAdviceRequest {
+            number,
+            reason: "Not known to us".into()
         }),
         (date.clone(), any::<bool>()).prop_map(|(on, yes)| Command::DecideWhetherToIssue {
             on,

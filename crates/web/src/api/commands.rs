@@ -66,6 +66,15 @@ pub enum CaseCommand {
         /// The stored document.
         document: Option<String>,
     },
+    /// The organisation asked for advice declines to give it (staff, or a professional of
+    /// that organisation). The request is answered without advice that day: its 6-week clock
+    /// stops.
+    DeclineAdviceRequest {
+        /// Which advice request (its `number` on the case).
+        number: u32,
+        /// Why, in the organisation's words.
+        reason: String,
+    },
     /// Record an exception to the time limits (reg 5(4), 8(2), 10(4), 13(3)).
     RecordException {
         /// Which exception.
@@ -426,6 +435,7 @@ impl CaseCommand {
             CaseCommand::DecideWhetherToAssess { .. } => "decide_whether_to_assess",
             CaseCommand::RequestAdvice { .. } => "request_advice",
             CaseCommand::RecordAdviceReceived { .. } => "record_advice_received",
+            CaseCommand::DeclineAdviceRequest { .. } => "decline_advice_request",
             CaseCommand::RecordException { .. } => "record_exception",
             CaseCommand::DecideWhetherToIssue { .. } => "decide_whether_to_issue",
             CaseCommand::SavePlan { .. } => "save_plan",
@@ -469,6 +479,9 @@ impl From<CaseCommand> for Command {
                 on,
                 document,
             },
+            CaseCommand::DeclineAdviceRequest { number, reason } => {
+                Command::DeclineAdviceRequest { number, reason }
+            }
             CaseCommand::RecordException {
                 kind,
                 from,
@@ -564,6 +577,9 @@ mod tests {
                 on,
                 document,
             },
+            Command::DeclineAdviceRequest { number, reason } => {
+                CaseCommand::DeclineAdviceRequest { number, reason }
+            }
             Command::RecordException {
                 kind,
                 from,
@@ -659,6 +675,10 @@ mod tests {
                 number: 1,
                 on: day(3),
                 document: None,
+            },
+            Command::DeclineAdviceRequest {
+                number: 2,
+                reason: "Not known to our service".into(),
             },
             Command::RecordException {
                 kind: ExceptionKind::ExceptionalPersonalCircumstances,

@@ -861,6 +861,7 @@ pub(crate) fn command_name(command: &Command) -> &'static str {
         Command::DecideWhetherToAssess { .. } => "decide_whether_to_assess",
         Command::RequestAdvice { .. } => "request_advice",
         Command::RecordAdviceReceived { .. } => "record_advice_received",
+        Command::DeclineAdviceRequest { .. } => "decline_advice_request",
         Command::RecordException { .. } => "record_exception",
         Command::DecideWhetherToIssue { .. } => "decide_whether_to_issue",
         Command::SavePlan { .. } => "save_plan",
