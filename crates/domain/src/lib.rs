@@ -14,6 +14,7 @@
 
 pub mod actions;
 pub mod actor;
+pub mod agency;
 pub mod calendar;
 pub mod case;
 pub mod caseload;

@@ -42,6 +42,8 @@ pub enum Section {
     Caseload,
     /// Unallocated cases and caseworkers' loads (managers and admins).
     Allocation,
+    /// Figures for the whole LA (managers, admins, viewers, scrutiny).
+    Reports,
     /// Accounts of the LA (admins).
     Users,
     /// The audit trail (admins).
@@ -56,6 +58,7 @@ impl Section {
         match self {
             Section::Caseload => "Caseload",
             Section::Allocation => "Allocate cases",
+            Section::Reports => "Reports",
             Section::Users => "Users",
             Section::Audit => "Audit trail",
             Section::Account => "Your account",
@@ -67,6 +70,7 @@ impl Section {
         match self {
             Section::Caseload => "/caseload",
             Section::Allocation => "/allocation",
+            Section::Reports => "/reports/advice",
             Section::Users => "/admin/users",
             Section::Audit => "/admin/audit",
             Section::Account => "/account",
@@ -82,6 +86,9 @@ pub fn sections(role: Role) -> Vec<Section> {
     }
     if allocates(role) {
         sections.push(Section::Allocation);
+    }
+    if sees_reports(role) {
+        sections.push(Section::Reports);
     }
     if role == Role::Admin {
         sections.extend([Section::Users, Section::Audit]);
@@ -314,6 +321,33 @@ pub fn can_list_cases(user: &CurrentUser) -> Option<CaseList<'_>> {
 
 /// Whether a role allocates cases to caseworkers (the case rules say the same: only managers
 /// and admins may `AllocateCaseworker`).
+fn sees_reports(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Manager | Role::Admin | Role::Viewer | Role::Scrutiny
+    )
+}
+
+/// Capability: the user reads figures for their whole LA (managers, admins, viewers and
+/// scrutiny members). The figures name organisations, never children; a drill-down to the
+/// cases behind a figure needs [`can_list_cases`] as well.
+#[derive(Debug)]
+pub struct Reports<'u> {
+    user: &'u CurrentUser,
+}
+
+impl Reports<'_> {
+    /// The LA the figures are for (the user's).
+    pub fn la(&self) -> &LaCode {
+        self.user.la()
+    }
+}
+
+/// May the user read the LA's figures?
+pub fn can_see_reports(user: &CurrentUser) -> Option<Reports<'_>> {
+    sees_reports(user.role()).then_some(Reports { user })
+}
+
 fn allocates(role: Role) -> bool {
     matches!(role, Role::Manager | Role::Admin)
 }
@@ -533,6 +567,7 @@ mod tests {
             [
                 Section::Caseload,
                 Section::Allocation,
+                Section::Reports,
                 Section::Users,
                 Section::Audit,
                 Section::Account
@@ -540,20 +575,25 @@ mod tests {
         );
         assert_eq!(
             sections(Role::Manager),
-            [Section::Caseload, Section::Allocation, Section::Account]
+            [
+                Section::Caseload,
+                Section::Allocation,
+                Section::Reports,
+                Section::Account
+            ]
         );
         assert_eq!(
             sections(Role::Caseworker),
             [Section::Caseload, Section::Account]
         );
-        for other in [
-            Role::Professional,
-            Role::Parent,
-            Role::Viewer,
-            Role::Scrutiny,
-        ] {
-            assert_eq!(sections(other), [Section::Account], "{other:?}");
+        for reader in [Role::Viewer, Role::Scrutiny] {
+            assert_eq!(sections(reader), [Section::Reports, Section::Account]);
         }
+        assert_eq!(
+            sections(Role::Parent),
+            [Section::Family, Section::Account]
+        );
+        assert_eq!(sections(Role::Professional), [Section::Account]);
     }
 
     #[test]

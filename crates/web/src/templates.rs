@@ -73,6 +73,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "plan.html",
     "plan_version.html",
     "plan_changes.html",
+    "reports/advice.html",
+    "reports/advice_overdue.html",
 ];
 
 /// The compiled templates, shared by every request.
@@ -611,6 +613,23 @@ mod tests {
                 id => 1, name => "Ada", reference => "R1", version => 2, saved => "1 May 2026",
                 served => (), issued => (), latest => 2,
                 sections => vec![context! { letter => "A", heading => "Views", text => "Likes trains" }],
+            },
+            "reports/advice.html" => context! {
+                today => "1 June 2026", months => vec!["May 2026", "Jun 2026"], owed => 3,
+                overdue => 1, drill_down => true,
+                rows => vec![context! {
+                    organisation => "Trust", href => "/reports/advice/overdue?organisation=Trust",
+                    kind => "Health", open => 3, overdue => 1,
+                    most_days_overdue => 12, answered => 4, on_time => "75%",
+                    months => vec![context! { due => 2, on_time => 1, percent => 50.0 }, context! { due => 0, on_time => 0, percent => () }],
+                }],
+            },
+            "reports/advice_overdue.html" => context! {
+                organisation => "Trust",
+                rows => vec![context! {
+                    id => 1, name => "Ada", reference => "R1", requested => "1 March 2026",
+                    due => "12 April 2026", days => 12, caseworker => (),
+                }],
             },
             "plan_changes.html" => context! {
                 id => 1, name => "Ada", reference => "R1", from => 1, to => 2, any_changed => true,

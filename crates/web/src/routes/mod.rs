@@ -27,6 +27,7 @@ pub mod cases;
 pub mod health;
 pub mod pages;
 pub mod plan;
+pub mod reports;
 pub mod sign_in;
 pub mod sso;
 pub mod tokens;
@@ -132,6 +133,7 @@ pub fn table<S: Store>() -> RouteTable<S> {
         .merge(cases::routes())
         .merge(plan::routes())
         .merge(case_actions::routes())
+        .merge(reports::routes())
         .merge(admin_users::routes())
         .merge(admin_audit::routes())
         .merge(health::routes())

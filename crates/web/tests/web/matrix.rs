@@ -102,6 +102,10 @@ fn expected(route: &RouteInfo) -> Option<Row> {
         (true, "/cases/{id}") => [303, 200, 200, 200, 200, 404, 200, 404, 404, 404, 404],
         // Recording a new request: LA staff. Sent empty, the form answers with its errors.
         (true, "/cases/new") => STAFF,
+        // Figures name organisations, not children: managers, admins, viewers and scrutiny
+        // (another LA's admin sees their own LA's). The cases behind them: LA staff.
+        (true, "/reports/advice") => [303, 200, 200, 403, 403, 403, 403, 403, 200, 200, 200],
+        (true, "/reports/advice/overdue") => STAFF,
         (false, "/cases/new") => [303, 422, 422, 422, 403, 403, 403, 403, 403, 403, 422],
         // Working on a case: staff of its LA. A family or professional who may see the case
         // is refused; to anyone else it does not exist. The matrix's case is a new request:
