@@ -41,3 +41,17 @@ export async function checkA11y(page: Page, name: string): Promise<void> {
       `screenshot ${path.relative(process.cwd(), file)}:\n${report.join('\n')}\n`,
   ).toBe(0);
 }
+
+/** Where the screenshots in the documentation live. */
+export const DOCS_SCREENSHOTS = path.resolve(__dirname, '..', '..', 'docs', 'screenshots');
+
+/**
+ * Takes a full-page screenshot for the documentation, `docs/screenshots/<name>.png`, when the
+ * run was asked for them (`WAYMARK_DOCS_SCREENSHOTS=1`); otherwise does nothing, so that an
+ * ordinary run never changes files in the repository.
+ */
+export async function docsScreenshot(page: Page, name: string): Promise<void> {
+  if (process.env.WAYMARK_DOCS_SCREENSHOTS !== '1') return;
+  mkdirSync(DOCS_SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(DOCS_SCREENSHOTS, `${name}.png`), fullPage: true });
+}

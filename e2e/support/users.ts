@@ -25,9 +25,11 @@ export interface TestUser {
  * Adds an account in the demo LA (990) with this password (at least 12 characters, which
  * `waymark user add --password-stdin` insists on). Emails must be unique across the run:
  * include the test's project name (see `uniqueEmail`) when a test runs at several widths.
+ * The name is made from the email unless given (a test whose pages end up in screenshots
+ * gives people's names).
  */
-export function createUser(role: Role, email: string, password: string): TestUser {
-  const name = `Test ${role} ${email.split('@')[0]}`;
+export function createUser(role: Role, email: string, password: string, name?: string): TestUser {
+  name ??= `Test ${role} ${email.split('@')[0]}`;
   const args = ['user', 'add', '--email', email, '--name', name, '--role', role, '--la', LA_CODE];
   if (role === 'professional') args.push('--organisation', 'Riverside Primary School');
   args.push('--password-stdin', '--database', databaseUrl());
