@@ -46,6 +46,11 @@ impl Stage {
         Stage::Closed,
     ];
 
+    /// The stage whose key this is.
+    pub fn from_key(key: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|s| s.key() == key)
+    }
+
     /// The stable key stored in the database and used in URLs.
     pub fn key(self) -> &'static str {
         match self {

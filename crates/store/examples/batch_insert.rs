@@ -46,6 +46,7 @@ fn generated(la: &LaCode, i: usize) -> NewCase {
             next_due_clock: None,
             school: None,
             has_exception: false,
+            ..CaseSummary::default()
         },
         state,
         events: vec![event("case_imported"), event("caseworker_allocated")],

@@ -344,6 +344,15 @@ impl Store for Backend {
         delegate!(self, s => s.notifications(limit))
     }
 
+    async fn kpi_facts(
+        &self,
+        la: Option<&LaCode>,
+        after: CaseId,
+        limit: i64,
+    ) -> Result<Vec<(CaseId, LaCode, waymark_domain::kpi::KpiFacts)>> {
+        delegate!(self, s => s.kpi_facts(la, after, limit))
+    }
+
     async fn caseload(
         &self,
         la: &LaCode,

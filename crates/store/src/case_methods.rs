@@ -48,7 +48,9 @@ macro_rules! case_methods {
                 "UPDATE cases SET version = $1, stage = $2, given_name = $3, family_name = $4, \
                  date_of_birth = $5, upn = $6, request_received = $7, caseworker = $8, \
                  closed = $9, next_due_date = $14, next_due_clock = $15, school = $16, \
-                 has_exception = $17, state = $10, \
+                 has_exception = $17, assess_on = $18, assess_yes = $19, issue_on = $20, \
+                 issue_yes = $21, final_issued_on = $22, final_excused = $23, closed_on = $24, \
+                 primary_need = $25, placement_type = $26, state = $10, \
                  updated_at = ",
                 $now,
                 " WHERE id = $11 AND la_code = $12 AND version = $13"
@@ -70,6 +72,15 @@ macro_rules! case_methods {
             .bind(&summary.next_due_clock)
             .bind(&summary.school)
             .bind(summary.has_exception)
+            .bind(summary.assess_on)
+            .bind(summary.assess_yes)
+            .bind(summary.issue_on)
+            .bind(summary.issue_yes)
+            .bind(summary.final_issued_on)
+            .bind(summary.final_excused)
+            .bind(summary.closed_on)
+            .bind(&summary.primary_need)
+            .bind(&summary.placement_type)
             .execute(&mut *tx)
             .await?
             .rows_affected();

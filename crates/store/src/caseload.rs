@@ -155,7 +155,9 @@ macro_rules! caseload_methods {
             let mut list = sqlx::QueryBuilder::<$db>::new(concat!(
                 "SELECT id, la_code, reference, version, stage, given_name, family_name, \
                  date_of_birth, upn, request_received, caseworker, closed, next_due_date, \
-                 next_due_clock, school, has_exception, ",
+                 next_due_clock, school, has_exception, assess_on, assess_yes, issue_on, \
+                 issue_yes, final_issued_on, final_excused, closed_on, primary_need, \
+                 placement_type, ",
                 $empty_state,
                 " AS state"
             ));
@@ -182,6 +184,61 @@ macro_rules! caseload_methods {
                 })
                 .collect();
             Ok($crate::caseload::CaseloadPage { items, total })
+        }
+
+        async fn kpi_facts(
+            &self,
+            la: Option<&waymark_domain::LaCode>,
+            after: waymark_domain::CaseId,
+            limit: i64,
+        ) -> Result<Vec<(waymark_domain::CaseId, waymark_domain::LaCode, waymark_domain::kpi::KpiFacts)>> {
+            use sqlx::Row;
+            let mut q = sqlx::QueryBuilder::<$db>::new(
+                "SELECT id, la_code, stage, date_of_birth, request_received, assess_on, \
+                 assess_yes, issue_on, issue_yes, final_issued_on, final_excused, closed_on, \
+                 primary_need, placement_type, caseworker FROM cases WHERE id > ",
+            );
+            q.push_bind(after.0);
+            if let Some(la) = la {
+                q.push(" AND la_code = ").push_bind(la.as_str());
+            }
+            q.push(" ORDER BY id LIMIT ").push_bind(limit);
+            let rows = q.build().fetch_all(&self.pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let id: i64 = r.try_get("id")?;
+                let la: String = r.try_get("la_code")?;
+                let la = waymark_domain::LaCode::parse(&la)
+                    .map_err(|e| StoreError::Decode(format!("case {id} has a bad LA code: {e}")))?;
+                let stage: String = r.try_get("stage")?;
+                let stage = waymark_domain::case::Stage::from_key(&stage)
+                    .ok_or_else(|| StoreError::Decode(format!("case {id} has stage '{stage}'")))?;
+                let (Some(date_of_birth), Some(request_received)) = (
+                    r.try_get::<Option<chrono::NaiveDate>, _>("date_of_birth")?,
+                    r.try_get::<Option<chrono::NaiveDate>, _>("request_received")?,
+                ) else {
+                    continue;
+                };
+                let pair = |on: Option<chrono::NaiveDate>, yes: Option<bool>| on.zip(yes);
+                out.push((
+                    waymark_domain::CaseId(id),
+                    la,
+                    waymark_domain::kpi::KpiFacts {
+                        stage,
+                        date_of_birth,
+                        request_received,
+                        assessment: pair(r.try_get("assess_on")?, r.try_get("assess_yes")?),
+                        issue: pair(r.try_get("issue_on")?, r.try_get("issue_yes")?),
+                        final_issued: r.try_get("final_issued_on")?,
+                        final_excused: r.try_get("final_excused")?,
+                        closed_on: r.try_get("closed_on")?,
+                        primary_need: r.try_get("primary_need")?,
+                        placement_type: r.try_get("placement_type")?,
+                        caseworker: r.try_get("caseworker")?,
+                    },
+                ));
+            }
+            Ok(out)
         }
     };
 }

@@ -10,6 +10,7 @@ use waymark_domain::caseload::next_deadline;
 use waymark_domain::command::{self, Command, NewRequest, Refusal};
 use waymark_domain::event::Event;
 use waymark_domain::import::ImportedCase;
+use waymark_domain::kpi::KpiFacts;
 use waymark_domain::{CaseId, LaCode};
 
 use crate::{BatchOutcome, CaseSummary, NewCase, NewEvent, Store, StoreError, StoredEvent};
@@ -61,9 +62,26 @@ pub struct HistoryEntry {
 pub fn summary_of(case: &Case) -> CaseSummary {
     // A date outside the bank holiday calendar only affects the mediation certificate;
     // the case then shows no next deadline rather than a wrong one.
-    let next = next_deadline(case, &WorkingDayCalendar::england_and_wales())
-        .ok()
-        .flatten();
+    let calendar = WorkingDayCalendar::england_and_wales();
+    let next = next_deadline(case, &calendar).ok().flatten();
+    // As for the next deadline: a date outside the calendar only affects whether an
+    // exception excused the final plan, which is then left unexcused.
+    let facts = KpiFacts::of(case, &calendar).unwrap_or_else(|_| KpiFacts {
+        stage: case.stage,
+        date_of_birth: case.child.date_of_birth,
+        request_received: case.request.received,
+        assessment: case.assessment_decision.as_ref().map(|d| (d.on, d.yes)),
+        issue: case.issue_decision.as_ref().map(|d| (d.on, d.yes)),
+        final_issued: case.final_plan.as_ref().map(|p| p.issued),
+        final_excused: false,
+        closed_on: case.closure.as_ref().map(|c| c.on),
+        primary_need: case.sen_needs.first().cloned(),
+        placement_type: case
+            .final_plan
+            .as_ref()
+            .map(|p| p.placement.placement_type.clone()),
+        caseworker: case.caseworker.clone(),
+    });
     CaseSummary {
         stage: case.stage.key().to_string(),
         given_name: case.child.given_name.clone(),
@@ -82,6 +100,15 @@ pub fn summary_of(case: &Case) -> CaseSummary {
             .or(case.child.school.as_ref())
             .map(|setting| setting.name.clone()),
         has_exception: !case.exceptions.is_empty(),
+        assess_on: facts.assessment.map(|(on, _)| on),
+        assess_yes: facts.assessment.map(|(_, yes)| yes),
+        issue_on: facts.issue.map(|(on, _)| on),
+        issue_yes: facts.issue.map(|(_, yes)| yes),
+        final_issued_on: facts.final_issued,
+        final_excused: facts.final_excused,
+        closed_on: facts.closed_on,
+        primary_need: facts.primary_need,
+        placement_type: facts.placement_type,
     }
 }
 

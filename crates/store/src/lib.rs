@@ -151,6 +151,16 @@ pub trait Store: Clone + Send + Sync + 'static {
         query: &caseload::CaseloadQuery,
     ) -> impl Future<Output = Result<caseload::CaseloadPage>> + Send;
 
+    /// What the figures need about each case (`domain::kpi::KpiFacts`), for one LA or all,
+    /// from the summary columns alone: up to `limit` cases with ids after `after`, in id
+    /// order (page on by passing the last id back).
+    fn kpi_facts(
+        &self,
+        la: Option<&LaCode>,
+        after: CaseId,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<(CaseId, LaCode, waymark_domain::kpi::KpiFacts)>>> + Send;
+
     // Documents, plan drafts and caseload sizes (see [`documents`]).
 
     /// Stores a document as the next version of its kind and title on the case.

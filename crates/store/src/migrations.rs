@@ -65,6 +65,11 @@ const SQLITE: &[Embedded] = &[
         description: "portal",
         sql: include_str!("../migrations/sqlite/0008_portal.sql"),
     },
+    Embedded {
+        version: 9,
+        description: "kpi facts",
+        sql: include_str!("../migrations/sqlite/0009_kpi_facts.sql"),
+    },
 ];
 
 /// `crates/store/migrations/postgres/`, in order.
@@ -108,6 +113,11 @@ const POSTGRES: &[Embedded] = &[
         version: 8,
         description: "portal",
         sql: include_str!("../migrations/postgres/0008_portal.sql"),
+    },
+    Embedded {
+        version: 9,
+        description: "kpi facts",
+        sql: include_str!("../migrations/postgres/0009_kpi_facts.sql"),
     },
 ];
 

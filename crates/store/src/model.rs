@@ -8,7 +8,7 @@ use waymark_domain::{CaseId, LaCode};
 
 /// The columns of a case that caseload pages and reports filter and sort on, kept in step with
 /// the state blob by the caller on every write.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CaseSummary {
     /// Where the case is in the EHC process, as the domain names it (e.g. `"assessment"`).
     pub stage: String,
@@ -35,6 +35,24 @@ pub struct CaseSummary {
     pub school: Option<String>,
     /// Whether an exception to the time limits is recorded on the case.
     pub has_exception: bool,
+    /// The decision whether to assess: its date.
+    pub assess_on: Option<NaiveDate>,
+    /// The decision whether to assess: yes or no.
+    pub assess_yes: Option<bool>,
+    /// The decision whether to issue a plan: its date.
+    pub issue_on: Option<NaiveDate>,
+    /// The decision whether to issue a plan: yes or no.
+    pub issue_yes: Option<bool>,
+    /// The day the final plan was issued.
+    pub final_issued_on: Option<NaiveDate>,
+    /// Whether an exception excused the final plan's lateness.
+    pub final_excused: bool,
+    /// The day the case closed.
+    pub closed_on: Option<NaiveDate>,
+    /// The primary type of need (SEN2 code).
+    pub primary_need: Option<String>,
+    /// The placement type in the final plan (SEN2 code).
+    pub placement_type: Option<String>,
 }
 
 /// An event to be written to a case's log. The store numbers it (`seq`) on write.

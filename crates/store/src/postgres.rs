@@ -119,9 +119,10 @@ impl Store for PgStore {
         let inserted = sqlx::query_scalar::<_, i64>(
             "INSERT INTO cases (la_code, reference, version, stage, given_name, family_name, \
              date_of_birth, upn, request_received, caseworker, closed, next_due_date, \
-             next_due_clock, school, has_exception, state) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-             RETURNING id",
+             next_due_clock, school, has_exception, assess_on, assess_yes, issue_on, issue_yes, \
+             final_issued_on, final_excused, closed_on, primary_need, placement_type, state) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id",
         )
         .bind(case.la.as_str())
         .bind(&case.reference)
@@ -138,6 +139,15 @@ impl Store for PgStore {
         .bind(&summary.next_due_clock)
         .bind(&summary.school)
         .bind(summary.has_exception)
+        .bind(summary.assess_on)
+        .bind(summary.assess_yes)
+        .bind(summary.issue_on)
+        .bind(summary.issue_yes)
+        .bind(summary.final_issued_on)
+        .bind(summary.final_excused)
+        .bind(summary.closed_on)
+        .bind(&summary.primary_need)
+        .bind(&summary.placement_type)
         .bind(Json(&case.state))
         .fetch_one(&mut *tx)
         .await;
@@ -197,6 +207,15 @@ impl Store for PgStore {
                     .push_bind(summary.next_due_clock.as_deref())
                     .push_bind(summary.school.as_deref())
                     .push_bind(summary.has_exception)
+                    .push_bind(summary.assess_on)
+                    .push_bind(summary.assess_yes)
+                    .push_bind(summary.issue_on)
+                    .push_bind(summary.issue_yes)
+                    .push_bind(summary.final_issued_on)
+                    .push_bind(summary.final_excused)
+                    .push_bind(summary.closed_on)
+                    .push_bind(summary.primary_need.as_deref())
+                    .push_bind(summary.placement_type.as_deref())
                     .push_bind(Json(&case.state));
             });
             insert.push(

@@ -27,6 +27,15 @@ pub(crate) struct CaseRow {
     next_due_clock: Option<String>,
     school: Option<String>,
     has_exception: bool,
+    assess_on: Option<NaiveDate>,
+    assess_yes: Option<bool>,
+    issue_on: Option<NaiveDate>,
+    issue_yes: Option<bool>,
+    final_issued_on: Option<NaiveDate>,
+    final_excused: bool,
+    closed_on: Option<NaiveDate>,
+    primary_need: Option<String>,
+    placement_type: Option<String>,
     state: Json<Value>,
 }
 
@@ -53,6 +62,15 @@ impl CaseRow {
                 next_due_clock: self.next_due_clock,
                 school: self.school,
                 has_exception: self.has_exception,
+                assess_on: self.assess_on,
+                assess_yes: self.assess_yes,
+                issue_on: self.issue_on,
+                issue_yes: self.issue_yes,
+                final_issued_on: self.final_issued_on,
+                final_excused: self.final_excused,
+                closed_on: self.closed_on,
+                primary_need: self.primary_need,
+                placement_type: self.placement_type,
             },
             state: self.state.0,
         })
@@ -106,6 +124,15 @@ macro_rules! from_row {
                     next_due_clock: row.try_get("next_due_clock")?,
                     school: row.try_get("school")?,
                     has_exception: row.try_get("has_exception")?,
+                    assess_on: row.try_get("assess_on")?,
+                    assess_yes: row.try_get("assess_yes")?,
+                    issue_on: row.try_get("issue_on")?,
+                    issue_yes: row.try_get("issue_yes")?,
+                    final_issued_on: row.try_get("final_issued_on")?,
+                    final_excused: row.try_get("final_excused")?,
+                    closed_on: row.try_get("closed_on")?,
+                    primary_need: row.try_get("primary_need")?,
+                    placement_type: row.try_get("placement_type")?,
                     state: row.try_get("state")?,
                 })
             }
@@ -162,7 +189,8 @@ macro_rules! case_columns {
     () => {
         "id, la_code, reference, version, stage, given_name, family_name, date_of_birth, upn, \
          request_received, caseworker, closed, next_due_date, next_due_clock, school, \
-         has_exception, state"
+         has_exception, assess_on, assess_yes, issue_on, issue_yes, final_issued_on, \
+         final_excused, closed_on, primary_need, placement_type, state"
     };
 }
 
@@ -211,9 +239,10 @@ pub(crate) const HAS_DATA: &str =
 /// The columns a batch insert writes, in the order its values are pushed.
 pub(crate) const INSERT_CASE_COLUMNS: &str = "INSERT INTO cases (la_code, reference, version, \
      stage, given_name, family_name, date_of_birth, upn, request_received, caseworker, closed, \
-     next_due_date, next_due_clock, school, has_exception, state) ";
+     next_due_date, next_due_clock, school, has_exception, assess_on, assess_yes, issue_on, \
+     issue_yes, final_issued_on, final_excused, closed_on, primary_need, placement_type, state) ";
 
-/// Cases per multi-row `INSERT`: 16 parameters each keeps a statement well under both
+/// Cases per multi-row `INSERT`: 25 parameters each keeps a statement well under both
 /// backends' parameter limits (SQLite 32,766; PostgreSQL 65,535).
 pub(crate) const CASES_PER_INSERT: usize = 500;
 

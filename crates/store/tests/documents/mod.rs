@@ -344,7 +344,81 @@ async fn caseloads_filter_by_school_age_and_exception_and_count_per_caseworker(
     assert!(store.caseworker_loads(&la("203")).await.unwrap().is_empty());
 }
 
+async fn kpi_facts_are_kept_in_step_with_every_case(backend: TestBackend) {
+    use waymark_domain::WorkingDayCalendar;
+    use waymark_domain::kpi::KpiFacts;
+    let (_db, store) = fresh(backend).await;
+    let today = d("2026-11-23");
+    let mut expected = Vec::new();
+    for n in 0..5 {
+        let case = cases::open(
+            &store,
+            &request(&format!("K-{n}"), "2016-03-01", Some("Hillside")),
+            &manager(),
+            today,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        let mut loaded = case;
+        if n % 2 == 0 {
+            loaded = cases::execute(
+                &store,
+                &la("202"),
+                loaded.id,
+                loaded.version,
+                &Command::DecideWhetherToAssess {
+                    on: d("2026-02-01"),
+                    yes: n == 0,
+                    reasons: "Needs met at school".into(),
+                },
+                &manager(),
+                today,
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        }
+        expected.push((
+            loaded.id,
+            KpiFacts::of(&loaded.case, &WorkingDayCalendar::england_and_wales()).unwrap(),
+        ));
+    }
+    // Another LA's case is left out when asking for one LA, and included for all.
+    cases::open(
+        &store,
+        &request("OTHER", "2016-03-01", None),
+        &Actor {
+            la: la("203"),
+            ..manager()
+        },
+        today,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let mut got = Vec::new();
+    let mut after = CaseId(0);
+    loop {
+        let page = store.kpi_facts(Some(&la("202")), after, 2).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.0;
+        got.extend(page.into_iter().map(|(id, la_code, facts)| {
+            assert_eq!(la_code, la("202"));
+            (id, facts)
+        }));
+    }
+    assert_eq!(got, expected);
+    assert_eq!(got[0].1.assessment, Some((d("2026-02-01"), true)));
+    assert_eq!(got[2].1.assessment, Some((d("2026-02-01"), false)));
+    assert_eq!(
+        store.kpi_facts(None, CaseId(0), 100).await.unwrap().len(),
+        6
+    );
+}
+
 on_both_backends!(
+    kpi_facts_are_kept_in_step_with_every_case,
     documents_are_versioned_kept_whole_and_scoped_to_the_la,
     plan_drafts_keep_the_latest_text_per_section,
     caseloads_filter_by_school_age_and_exception_and_count_per_caseworker,

@@ -47,6 +47,7 @@ pub fn summary_of<'a>(kinds: impl IntoIterator<Item = &'a str>) -> CaseSummary {
         next_due_clock: None,
         school: None,
         has_exception: false,
+        ..CaseSummary::default()
     }
 }
 
