@@ -239,7 +239,9 @@ async fn render<S: Store>(
             name => format!("{} {}", case.child.given_name, case.child.family_name),
             reference => &case.reference,
             stage => case.stage.label(),
-            version => form.version,
+            // After a conflict the user has been told what happened: a second try is made on
+            // the case as it is now, with what they typed.
+            version => if form.conflict { form.loaded.version } else { form.version },
             multipart => takes_file(form.action),
             errors => Serde(&form.errors),
             conflict => form.conflict,

@@ -201,7 +201,8 @@ fn clock_rows(case: &Case, today: chrono::NaiveDate) -> AppResult<Vec<ClockRow>>
             tag: status_tag(reading.status),
             days_remaining: reading.days_remaining,
             days_overdue: reading.days_overdue,
-            excused: !reading.exceptions.is_empty(),
+            // Only where it explains lateness: a clock met on time needs no excuse.
+            excused: !reading.exceptions.is_empty() && reading.days_overdue.is_some(),
         })
         .collect())
 }

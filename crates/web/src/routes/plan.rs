@@ -364,7 +364,7 @@ async fn save<S: Store>(
             &state,
             &nav,
             &loaded,
-            version,
+            loaded.version,
             fields(&sections),
             &FieldErrors::new(),
             true,

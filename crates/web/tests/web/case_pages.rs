@@ -339,7 +339,19 @@ async fn a_change_made_on_an_old_version_is_a_conflict_and_keeps_what_was_typed(
     );
     let case_page = first.get(&format!("/cases/{}", case.id.0)).await;
     assert!(case_page.body.contains("Phoned the family"));
-    assert!(!case_page.body.contains("Met the school"));
+    assert!(!case_page.body.contains("Met the school"), "nothing saved by the stale form");
+    // The second try, from the conflict page, is made on the case as it is now.
+    let fresh = input_value(&page.body, "version")
+        .unwrap_or_default()
+        .to_string();
+    assert_ne!(fresh, stale);
+    let page = second
+        .post(
+            &format!("/cases/{}/add-note", case.id.0),
+            &[("version", &fresh), ("text", "Met the school")],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
 }
 
 #[tokio::test]
