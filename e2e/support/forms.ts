@@ -49,9 +49,9 @@ export async function fillDate(
   name: string,
   d: Day | DateParts,
 ): Promise<void> {
-  await page.locator(`#${name}-day`).fill(String(d.day));
-  await page.locator(`#${name}-month`).fill(String(d.month));
-  await page.locator(`#${name}-year`).fill(String(d.year));
+  await page.locator(`[name="${name}-day"]`).fill(String(d.day));
+  await page.locator(`[name="${name}-month"]`).fill(String(d.month));
+  await page.locator(`[name="${name}-year"]`).fill(String(d.year));
 }
 
 /**
