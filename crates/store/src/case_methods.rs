@@ -1,11 +1,132 @@
-//! The `Store` methods that read and change one case, written once for both backends. They
-//! differ only in how a write transaction starts (each backend's `begin_write`) and in the
-//! SQL for "now", which the macro takes as an argument.
+//! The `Store` methods that create, read and change cases, written once for both backends.
+//! They differ only in how a write transaction starts (each backend's `begin_write`), the
+//! query builder's database type and the SQL for "now", which the macro takes as arguments.
 
-/// Expands into `load_case`, `find_by_reference`, `append`, `events`, `list_cases` and
-/// `count_cases`; `$now` is the backend's SQL for the current time as stored.
+/// Expands into `create_case`, `create_cases_batch`, `load_case`, `find_by_reference`,
+/// `append`, `events`, `list_cases` and `count_cases` for backend `$db`; `$now` is the
+/// backend's SQL for the current time as stored.
 macro_rules! case_methods {
-    ($now:literal) => {
+    ($db:ty, $now:literal) => {
+        async fn create_case(&self, case: NewCase) -> Result<StoredCase> {
+            let mut tx = self.begin_write().await?;
+            let version = version_of(case.events.len());
+            let summary = &case.summary;
+            let inserted = sqlx::query_scalar::<_, i64>(
+                "INSERT INTO cases (la_code, reference, version, stage, given_name, family_name, \
+                 date_of_birth, upn, request_received, caseworker, closed, next_due_date, \
+                 next_due_clock, school, has_exception, assess_on, assess_yes, issue_on, issue_yes, \
+                 final_issued_on, final_excused, closed_on, primary_need, placement_type, state) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+                 $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id",
+            )
+            .bind(case.la.as_str())
+            .bind(&case.reference)
+            .bind(version)
+            .bind(&summary.stage)
+            .bind(&summary.given_name)
+            .bind(&summary.family_name)
+            .bind(summary.date_of_birth)
+            .bind(&summary.upn)
+            .bind(summary.request_received)
+            .bind(&summary.caseworker)
+            .bind(summary.closed)
+            .bind(summary.next_due)
+            .bind(&summary.next_due_clock)
+            .bind(&summary.school)
+            .bind(summary.has_exception)
+            .bind(summary.assess_on)
+            .bind(summary.assess_yes)
+            .bind(summary.issue_on)
+            .bind(summary.issue_yes)
+            .bind(summary.final_issued_on)
+            .bind(summary.final_excused)
+            .bind(summary.closed_on)
+            .bind(&summary.primary_need)
+            .bind(&summary.placement_type)
+            .bind(Json(&case.state))
+            .fetch_one(&mut *tx)
+            .await;
+            let id = match inserted {
+                Ok(id) => id,
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(StoreError::DuplicateReference {
+                        reference: case.reference,
+                    });
+                }
+                Err(e) if is_foreign_key_violation(&e) => {
+                    return Err(StoreError::UnknownLa { la: case.la });
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let events: Vec<(i64, i64, &NewEvent)> = numbered(id, 0, &case.events).collect();
+            insert_events(&mut tx, &events).await?;
+            tx.commit().await?;
+            Ok(StoredCase {
+                id: CaseId(id),
+                la: case.la,
+                reference: case.reference,
+                version,
+                summary: case.summary,
+                state: case.state,
+            })
+        }
+
+        async fn create_cases_batch(&self, cases: Vec<NewCase>) -> Result<BatchOutcome> {
+            let mut tx = self.begin_write().await?;
+            for la in distinct_las(&cases) {
+                let known: i64 = sqlx::query_scalar(rows::LA_EXISTS)
+                    .bind(la.as_str())
+                    .fetch_one(&mut *tx)
+                    .await?;
+                if known == 0 {
+                    return Err(StoreError::UnknownLa { la: la.clone() });
+                }
+            }
+            let mut outcome = BatchOutcome::default();
+            for chunk in cases.chunks(rows::CASES_PER_INSERT) {
+                let mut insert = QueryBuilder::<$db>::new(rows::INSERT_CASE_COLUMNS);
+                insert.push_values(chunk, |mut row, case| {
+                    let summary = &case.summary;
+                    row.push_bind(case.la.as_str())
+                        .push_bind(case.reference.as_str())
+                        .push_bind(version_of(case.events.len()))
+                        .push_bind(summary.stage.as_str())
+                        .push_bind(summary.given_name.as_str())
+                        .push_bind(summary.family_name.as_str())
+                        .push_bind(summary.date_of_birth)
+                        .push_bind(summary.upn.as_deref())
+                        .push_bind(summary.request_received)
+                        .push_bind(summary.caseworker.as_deref())
+                        .push_bind(summary.closed)
+                        .push_bind(summary.next_due)
+                        .push_bind(summary.next_due_clock.as_deref())
+                        .push_bind(summary.school.as_deref())
+                        .push_bind(summary.has_exception)
+                        .push_bind(summary.assess_on)
+                        .push_bind(summary.assess_yes)
+                        .push_bind(summary.issue_on)
+                        .push_bind(summary.issue_yes)
+                        .push_bind(summary.final_issued_on)
+                        .push_bind(summary.final_excused)
+                        .push_bind(summary.closed_on)
+                        .push_bind(summary.primary_need.as_deref())
+                        .push_bind(summary.placement_type.as_deref())
+                        .push_bind(Json(&case.state));
+                });
+                insert.push(
+                    " ON CONFLICT (la_code, reference) DO NOTHING RETURNING id, la_code, reference",
+                );
+                let created: Vec<(i64, String, String)> =
+                    insert.build_query_as().fetch_all(&mut *tx).await?;
+                let (events, counts) = events_of_created(chunk, created);
+                outcome.created += counts.created;
+                outcome.already_present += counts.already_present;
+                insert_events(&mut tx, &events).await?;
+            }
+            tx.commit().await?;
+            Ok(outcome)
+        }
+
         async fn load_case(&self, la: &LaCode, id: CaseId) -> Result<Option<StoredCase>> {
             sqlx::query_as::<_, CaseRow>(rows::LOAD_CASE)
                 .bind(id.0)
