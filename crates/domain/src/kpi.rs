@@ -1,7 +1,27 @@
 //! Key performance indicators, defined once so every page, report and export agrees.
+//!
+//! Every figure is worked out from [`KpiFacts`], the few dates and codes of a case that the
+//! store keeps as columns, so the dashboard, the CLI export and the tests share one
+//! definition:
+//!
+//! - over a period (`from` to `to`, both included; [`Period`]): requests received, decisions
+//!   whether to assess and how many within 6 weeks (reg 4(1), 5(1)), refusals to assess and to
+//!   issue (reg 5, 10), the 20-week measure with and without exception cases (reg 13(2),
+//!   13(3)) — [`PeriodFigures`], also month by month ([`trend`]);
+//! - on the period's last day: open requests by stage and age ([`Backlog`]), plans
+//!   maintained by age group, primary need and placement type ([`ActivePlans`]), and open
+//!   cases per caseworker ([`CaseworkerLoad`]);
+//! - per LA and for every LA together ([`by_la`]).
+//!
+//! Annual reviews and amended plans are not in the facts yet, so they have no figures here.
 
-use chrono::NaiveDate;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
+
+use crate::ids::LaCode;
 
 use crate::calendar::WorkingDayCalendar;
 use crate::case::{Case, Stage};
@@ -39,6 +59,33 @@ impl TwentyWeeks {
 
 fn percent(part: u32, whole: u32) -> Option<f64> {
     (whole > 0).then(|| f64::from(part) * 100.0 / f64::from(whole))
+}
+
+impl TwentyWeeks {
+    /// Within 20 weeks, including exception cases, as a share.
+    pub fn share(&self) -> Share {
+        Share {
+            part: self.within,
+            whole: self.issued,
+        }
+    }
+
+    /// Within 20 weeks, excluding exception cases, as a share.
+    pub fn share_excluding_exceptions(&self) -> Share {
+        Share {
+            part: self.within_excluding_exceptions,
+            whole: self.issued_excluding_exceptions,
+        }
+    }
+
+    fn count(&mut self, on_time: bool, excused: bool) {
+        self.issued += 1;
+        self.within += u32::from(on_time);
+        if !excused {
+            self.issued_excluding_exceptions += 1;
+            self.within_excluding_exceptions += u32::from(on_time);
+        }
+    }
 }
 
 /// What the figures need to know about one case, small enough to keep as columns beside
@@ -128,12 +175,7 @@ pub fn twenty_weeks_of<'a>(
             continue;
         }
         let on_time = issued <= clock::final_plan_by(f.request_received)?;
-        m.issued += 1;
-        m.within += u32::from(on_time);
-        if !f.final_excused {
-            m.issued_excluding_exceptions += 1;
-            m.within_excluding_exceptions += u32::from(on_time);
-        }
+        m.count(on_time, f.final_excused);
     }
     Ok(m)
 }
@@ -155,6 +197,715 @@ pub fn twenty_weeks<'a>(
         .collect::<Result<Vec<_>, _>>()?;
     twenty_weeks_of(&facts, from, to)
 }
+
+/// `part` of `whole`, as pages show it: "41 of 98 (41.8%)".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Share {
+    /// How many met the measure.
+    pub part: u32,
+    /// How many were measured.
+    pub whole: u32,
+}
+
+impl Share {
+    /// The share as a percentage; none when nothing was measured (not 0%).
+    pub fn percent(&self) -> Option<f64> {
+        percent(self.part, self.whole)
+    }
+
+    fn count(&mut self, yes: bool) {
+        self.whole += 1;
+        self.part += u32::from(yes);
+    }
+}
+
+impl fmt::Display for Share {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.percent() {
+            Some(p) => write!(f, "{} of {} ({p:.1}%)", self.part, self.whole),
+            None => write!(f, "{} of {}", self.part, self.whole),
+        }
+    }
+}
+
+/// The most months a period (and so a monthly trend) may cover: 10 years.
+pub const MAX_MONTHS: u32 = 120;
+
+/// A reporting period, `from` to `to` with both days included, of at most
+/// [`MAX_MONTHS`] calendar months.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Period {
+    from: NaiveDate,
+    to: NaiveDate,
+}
+
+/// Why a period cannot be reported on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PeriodError {
+    /// The start is after the end.
+    #[error("the period starts on {from} but ends before that, on {to}")]
+    Reversed {
+        /// The first day given.
+        from: NaiveDate,
+        /// The last day given.
+        to: NaiveDate,
+    },
+    /// More calendar months than a trend can show.
+    #[error("the period covers {months} calendar months; report on {MAX_MONTHS} or fewer")]
+    TooLong {
+        /// Calendar months touched by the period.
+        months: u32,
+    },
+}
+
+impl Period {
+    /// The period from `from` to `to`, both included.
+    ///
+    /// # Errors
+    /// `from` after `to`, or more than [`MAX_MONTHS`] calendar months.
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Period, PeriodError> {
+        if from > to {
+            return Err(PeriodError::Reversed { from, to });
+        }
+        let months = month_index(from, to) + 1;
+        if months > MAX_MONTHS {
+            return Err(PeriodError::TooLong { months });
+        }
+        Ok(Period { from, to })
+    }
+
+    /// The 12 whole calendar months before the month of `today` (the dashboard's default).
+    pub fn last_twelve_months(today: NaiveDate) -> Period {
+        let first_this_month = today.with_day(1).unwrap_or(today);
+        let from = first_this_month
+            .checked_sub_months(Months::new(12))
+            .unwrap_or(first_this_month);
+        let to = first_this_month.pred_opt().unwrap_or(first_this_month);
+        Period { from, to }
+    }
+
+    /// The first day.
+    pub fn from(&self) -> NaiveDate {
+        self.from
+    }
+
+    /// The last day; backlog, plans and caseloads are counted on this day.
+    pub fn to(&self) -> NaiveDate {
+        self.to
+    }
+
+    /// Whether `day` falls in the period.
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.from <= day && day <= self.to
+    }
+
+    /// The calendar months the period touches, oldest first, each cut to the period (so the
+    /// first and last may be part-months).
+    pub fn months(&self) -> Vec<Period> {
+        let mut out = Vec::new();
+        let mut start = self.from;
+        while start <= self.to {
+            let next = start
+                .with_day(1)
+                .and_then(|d| d.checked_add_months(Months::new(1)));
+            let end = next
+                .and_then(|n| n.pred_opt())
+                .map_or(self.to, |e| e.min(self.to));
+            out.push(Period {
+                from: start,
+                to: end,
+            });
+            match next {
+                Some(n) => start = n,
+                None => break,
+            }
+        }
+        out
+    }
+
+    fn month_of(&self, day: NaiveDate) -> Option<usize> {
+        self.contains(day)
+            .then(|| usize::try_from(month_index(self.from, day)).unwrap_or(usize::MAX))
+    }
+}
+
+/// Calendar months from the month of `a` to the month of `b` (0 for the same month).
+fn month_index(a: NaiveDate, b: NaiveDate) -> u32 {
+    let months = (b.year() - a.year()) * 12 + i32::try_from(b.month()).unwrap_or(0)
+        - i32::try_from(a.month()).unwrap_or(0);
+    u32::try_from(months).unwrap_or(0)
+}
+
+/// What happened in a period: the flow of requests and decisions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct PeriodFigures {
+    /// Requests for an EHC needs assessment received in the period (reg 3).
+    pub requests_received: u32,
+    /// Decisions whether to assess made in the period, and how many were made within 6 weeks
+    /// of the request (reg 4(1), 5(1)), whatever the decision.
+    pub decided_within_six_weeks: Share,
+    /// Of the decisions whether to assess made in the period, how many were "no" (reg 5).
+    pub refused_to_assess: Share,
+    /// Of the decisions whether to issue a plan made in the period, how many were "no"
+    /// (reg 10).
+    pub refused_to_issue: Share,
+    /// Final plans issued in the period, within 20 weeks (reg 13(2)), with and without
+    /// exception cases (reg 13(3)).
+    pub twenty_weeks: TwentyWeeks,
+}
+
+/// Adds one case's events to the figures of the slot each event's date falls in.
+fn count_flows(
+    f: &KpiFacts,
+    slot: impl Fn(NaiveDate) -> Option<usize>,
+    out: &mut [PeriodFigures],
+) -> Result<(), ClockError> {
+    let slots = out.len();
+    let at = |day: NaiveDate| slot(day).filter(|i| *i < slots);
+    let received = at(f.request_received);
+    let assessment = f
+        .assessment
+        .and_then(|(on, yes)| at(on).map(|i| (i, on, yes)));
+    let issue = f.issue.and_then(|(on, yes)| at(on).map(|i| (i, yes)));
+    let issued = f.final_issued.and_then(|on| at(on).map(|i| (i, on)));
+    if let Some(i) = received {
+        out[i].requests_received += 1;
+    }
+    if let Some((i, on, yes)) = assessment {
+        let due = clock::decide_whether_to_assess_by(f.request_received)?;
+        out[i].decided_within_six_weeks.count(on <= due);
+        out[i].refused_to_assess.count(!yes);
+    }
+    if let Some((i, yes)) = issue {
+        out[i].refused_to_issue.count(!yes);
+    }
+    if let Some((i, on)) = issued {
+        let due = clock::final_plan_by(f.request_received)?;
+        out[i].twenty_weeks.count(on <= due, f.final_excused);
+    }
+    Ok(())
+}
+
+/// The stage an open request is at on a day, from its decision dates. (The facts keep no
+/// date for serving the draft, so writing and consulting on the draft are one stage.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum OpenStage {
+    /// No decision yet whether to assess (reg 4–5).
+    DecidingWhetherToAssess,
+    /// Assessing; no decision yet whether to issue a plan (reg 6–10).
+    Assessing,
+    /// Decided to issue; the draft is being written or consulted on (reg 11–14).
+    WritingThePlan,
+}
+
+impl OpenStage {
+    /// Every stage, in process order.
+    pub const ALL: [OpenStage; 3] = [
+        OpenStage::DecidingWhetherToAssess,
+        OpenStage::Assessing,
+        OpenStage::WritingThePlan,
+    ];
+
+    /// A stable key for URLs and exports.
+    pub fn key(self) -> &'static str {
+        match self {
+            OpenStage::DecidingWhetherToAssess => "deciding",
+            OpenStage::Assessing => "assessing",
+            OpenStage::WritingThePlan => "writing_plan",
+        }
+    }
+
+    /// The stage whose key this is.
+    pub fn from_key(key: &str) -> Option<OpenStage> {
+        OpenStage::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// The stage in plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            OpenStage::DecidingWhetherToAssess => "Deciding whether to assess",
+            OpenStage::Assessing => "Assessing",
+            OpenStage::WritingThePlan => "Writing or consulting on the plan",
+        }
+    }
+}
+
+/// How long ago an open request was received, in whole weeks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum RequestAge {
+    /// Under 6 weeks: the decision whether to assess is not yet due.
+    UnderSixWeeks,
+    /// 6 weeks to under 20: the final plan is not yet due.
+    SixToTwentyWeeks,
+    /// 20 weeks to under 30: past the 20 weeks.
+    TwentyToThirtyWeeks,
+    /// 30 weeks or more.
+    ThirtyWeeksOrMore,
+}
+
+impl RequestAge {
+    /// Every age band, youngest first.
+    pub const ALL: [RequestAge; 4] = [
+        RequestAge::UnderSixWeeks,
+        RequestAge::SixToTwentyWeeks,
+        RequestAge::TwentyToThirtyWeeks,
+        RequestAge::ThirtyWeeksOrMore,
+    ];
+
+    /// The band of a request received `received`, on `on`.
+    pub fn of(received: NaiveDate, on: NaiveDate) -> RequestAge {
+        match (on - received).num_days() / 7 {
+            ..6 => RequestAge::UnderSixWeeks,
+            6..20 => RequestAge::SixToTwentyWeeks,
+            20..30 => RequestAge::TwentyToThirtyWeeks,
+            _ => RequestAge::ThirtyWeeksOrMore,
+        }
+    }
+
+    /// A stable key for URLs and exports.
+    pub fn key(self) -> &'static str {
+        match self {
+            RequestAge::UnderSixWeeks => "0-6",
+            RequestAge::SixToTwentyWeeks => "6-20",
+            RequestAge::TwentyToThirtyWeeks => "20-30",
+            RequestAge::ThirtyWeeksOrMore => "30+",
+        }
+    }
+
+    /// The band whose key this is.
+    pub fn from_key(key: &str) -> Option<RequestAge> {
+        RequestAge::ALL.into_iter().find(|a| a.key() == key)
+    }
+
+    /// The band in plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            RequestAge::UnderSixWeeks => "Under 6 weeks",
+            RequestAge::SixToTwentyWeeks => "6 to 20 weeks",
+            RequestAge::TwentyToThirtyWeeks => "20 to 30 weeks",
+            RequestAge::ThirtyWeeksOrMore => "30 weeks or more",
+        }
+    }
+}
+
+impl KpiFacts {
+    /// Whether the case is closed on `on`.
+    fn closed_by(&self, on: NaiveDate) -> bool {
+        self.closed_on.is_some_and(|c| c <= on)
+    }
+
+    /// If the request is open on `on` (received, not closed, not refused, no final plan
+    /// yet), its stage and age that day.
+    pub fn open_request_on(&self, on: NaiveDate) -> Option<(OpenStage, RequestAge)> {
+        let by = |d: Option<(NaiveDate, bool)>| d.filter(|(day, _)| *day <= on);
+        if self.request_received > on
+            || self.closed_by(on)
+            || self.final_issued.is_some_and(|i| i <= on)
+        {
+            return None;
+        }
+        let stage = match (by(self.assessment), by(self.issue)) {
+            (None, _) => OpenStage::DecidingWhetherToAssess,
+            (Some((_, false)), _) | (Some(_), Some((_, false))) => return None,
+            (Some(_), None) => OpenStage::Assessing,
+            (Some(_), Some((_, true))) => OpenStage::WritingThePlan,
+        };
+        Some((stage, RequestAge::of(self.request_received, on)))
+    }
+
+    /// Whether a plan is maintained on `on`: issued by then and the case not closed.
+    pub fn plan_active_on(&self, on: NaiveDate) -> bool {
+        self.final_issued.is_some_and(|i| i <= on) && !self.closed_by(on)
+    }
+
+    /// Whether the case is open on `on`: received by then and not closed.
+    pub fn open_on(&self, on: NaiveDate) -> bool {
+        self.request_received <= on && !self.closed_by(on)
+    }
+}
+
+/// Open requests on a day, by stage and by age of the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Backlog {
+    /// The day counted.
+    pub on: NaiveDate,
+    /// Counts by [`OpenStage`] (rows, in `OpenStage::ALL` order) and [`RequestAge`]
+    /// (columns, in `RequestAge::ALL` order).
+    pub counts: [[u32; 4]; 3],
+}
+
+impl Backlog {
+    /// An empty backlog on `on`.
+    pub fn empty(on: NaiveDate) -> Backlog {
+        Backlog {
+            on,
+            counts: [[0; 4]; 3],
+        }
+    }
+
+    fn add(&mut self, f: &KpiFacts) {
+        if let Some((stage, age)) = f.open_request_on(self.on) {
+            self.counts[stage as usize][age as usize] += 1;
+        }
+    }
+
+    /// Open requests at a stage and age.
+    pub fn count(&self, stage: OpenStage, age: RequestAge) -> u32 {
+        self.counts[stage as usize][age as usize]
+    }
+
+    /// Open requests at a stage.
+    pub fn at_stage(&self, stage: OpenStage) -> u32 {
+        self.counts[stage as usize].iter().sum()
+    }
+
+    /// Open requests of an age.
+    pub fn of_age(&self, age: RequestAge) -> u32 {
+        self.counts.iter().map(|row| row[age as usize]).sum()
+    }
+
+    /// All open requests.
+    pub fn total(&self) -> u32 {
+        self.counts.iter().flatten().sum()
+    }
+}
+
+/// The SEN2 age groups of children and young people with a plan, by age on the day counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum AgeGroup {
+    /// Under 5.
+    UnderFive,
+    /// 5 to 10.
+    FiveToTen,
+    /// 11 to 15.
+    ElevenToFifteen,
+    /// 16 to 19.
+    SixteenToNineteen,
+    /// 20 and over (a plan may be kept to age 25: s.46 Children and Families Act 2014).
+    TwentyAndOver,
+}
+
+impl AgeGroup {
+    /// Every group, youngest first.
+    pub const ALL: [AgeGroup; 5] = [
+        AgeGroup::UnderFive,
+        AgeGroup::FiveToTen,
+        AgeGroup::ElevenToFifteen,
+        AgeGroup::SixteenToNineteen,
+        AgeGroup::TwentyAndOver,
+    ];
+
+    /// The group of someone born `born`, on `on`.
+    pub fn of(born: NaiveDate, on: NaiveDate) -> AgeGroup {
+        match on.years_since(born).unwrap_or(0) {
+            ..5 => AgeGroup::UnderFive,
+            5..=10 => AgeGroup::FiveToTen,
+            11..=15 => AgeGroup::ElevenToFifteen,
+            16..=19 => AgeGroup::SixteenToNineteen,
+            _ => AgeGroup::TwentyAndOver,
+        }
+    }
+
+    /// A stable key for exports.
+    pub fn key(self) -> &'static str {
+        match self {
+            AgeGroup::UnderFive => "under-5",
+            AgeGroup::FiveToTen => "5-10",
+            AgeGroup::ElevenToFifteen => "11-15",
+            AgeGroup::SixteenToNineteen => "16-19",
+            AgeGroup::TwentyAndOver => "20+",
+        }
+    }
+
+    /// The group in plain words.
+    pub fn label(self) -> &'static str {
+        match self {
+            AgeGroup::UnderFive => "Under 5",
+            AgeGroup::FiveToTen => "5 to 10",
+            AgeGroup::ElevenToFifteen => "11 to 15",
+            AgeGroup::SixteenToNineteen => "16 to 19",
+            AgeGroup::TwentyAndOver => "20 and over",
+        }
+    }
+}
+
+/// How many of something have a code (none: not recorded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    /// The SEN2 code, if recorded.
+    pub code: Option<String>,
+    /// How many.
+    pub count: u32,
+}
+
+fn tallies(map: BTreeMap<Option<String>, u32>) -> Vec<Tally> {
+    let mut out: Vec<Tally> = map
+        .into_iter()
+        .map(|(code, count)| Tally { code, count })
+        .collect();
+    // Most first; equal counts in code order with "not recorded" last.
+    out.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| a.code.is_none().cmp(&b.code.is_none()))
+            .then_with(|| a.code.cmp(&b.code))
+    });
+    out
+}
+
+/// Plans maintained on a day (issued and the case not closed; s.37 of the Children and
+/// Families Act 2014), by age group, primary need and placement type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ActivePlans {
+    /// The day counted.
+    pub on: NaiveDate,
+    /// All plans maintained.
+    pub total: u32,
+    /// By [`AgeGroup`], in `AgeGroup::ALL` order.
+    pub by_age: [u32; 5],
+    /// By primary type of need (SEN2 code), most first.
+    pub by_need: Vec<Tally>,
+    /// By placement type (SEN2 code), most first.
+    pub by_placement: Vec<Tally>,
+}
+
+/// One caseworker's open cases on a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseworkerLoad {
+    /// The caseworker's user reference; none for cases not allocated.
+    pub caseworker: Option<String>,
+    /// Cases received by then and not closed (requests and maintained plans).
+    pub open_cases: u32,
+    /// Of those, open requests (the backlog).
+    pub open_requests: u32,
+}
+
+/// Every figure for one LA (or all together) over a period.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Kpis {
+    /// The period.
+    pub period: Period,
+    /// What happened in it.
+    pub figures: PeriodFigures,
+    /// Open requests on its last day.
+    pub backlog: Backlog,
+    /// Plans maintained on its last day.
+    pub active_plans: ActivePlans,
+    /// Open cases per caseworker on its last day, most first, unallocated last.
+    pub caseload: Vec<CaseworkerLoad>,
+}
+
+/// Gathers [`Kpis`] one case at a time, so many LAs can be counted in one pass.
+#[derive(Debug, Clone)]
+struct Counter {
+    period: Period,
+    figures: PeriodFigures,
+    backlog: Backlog,
+    active: u32,
+    by_age: [u32; 5],
+    by_need: BTreeMap<Option<String>, u32>,
+    by_placement: BTreeMap<Option<String>, u32>,
+    caseload: BTreeMap<Option<String>, (u32, u32)>,
+}
+
+impl Counter {
+    fn new(period: Period) -> Counter {
+        Counter {
+            period,
+            figures: PeriodFigures::default(),
+            backlog: Backlog::empty(period.to),
+            active: 0,
+            by_age: [0; 5],
+            by_need: BTreeMap::new(),
+            by_placement: BTreeMap::new(),
+            caseload: BTreeMap::new(),
+        }
+    }
+
+    fn add(&mut self, f: &KpiFacts) -> Result<(), ClockError> {
+        let on = self.period.to;
+        let period = self.period;
+        count_flows(
+            f,
+            |d| period.contains(d).then_some(0),
+            std::slice::from_mut(&mut self.figures),
+        )?;
+        self.backlog.add(f);
+        if f.plan_active_on(on) {
+            self.active += 1;
+            self.by_age[AgeGroup::of(f.date_of_birth, on) as usize] += 1;
+            *self.by_need.entry(f.primary_need.clone()).or_default() += 1;
+            *self
+                .by_placement
+                .entry(f.placement_type.clone())
+                .or_default() += 1;
+        }
+        if f.open_on(on) {
+            let load = self.caseload.entry(f.caseworker.clone()).or_default();
+            load.0 += 1;
+            load.1 += u32::from(f.open_request_on(on).is_some());
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Kpis {
+        let mut caseload: Vec<CaseworkerLoad> = self
+            .caseload
+            .into_iter()
+            .map(|(caseworker, (open_cases, open_requests))| CaseworkerLoad {
+                caseworker,
+                open_cases,
+                open_requests,
+            })
+            .collect();
+        caseload.sort_by(|a, b| {
+            a.caseworker
+                .is_none()
+                .cmp(&b.caseworker.is_none())
+                .then_with(|| b.open_cases.cmp(&a.open_cases))
+                .then_with(|| a.caseworker.cmp(&b.caseworker))
+        });
+        Kpis {
+            period: self.period,
+            figures: self.figures,
+            backlog: self.backlog,
+            active_plans: ActivePlans {
+                on: self.period.to,
+                total: self.active,
+                by_age: self.by_age,
+                by_need: tallies(self.by_need),
+                by_placement: tallies(self.by_placement),
+            },
+            caseload,
+        }
+    }
+}
+
+/// Every figure over `facts` for `period`.
+///
+/// # Errors
+/// A request date too near the end of the calendar for its clocks.
+pub fn kpis<'a>(
+    facts: impl IntoIterator<Item = &'a KpiFacts>,
+    period: Period,
+) -> Result<Kpis, ClockError> {
+    let mut t = Counter::new(period);
+    for f in facts {
+        t.add(f)?;
+    }
+    Ok(t.finish())
+}
+
+/// Every figure per LA and for all the LAs given together (the national roll-up, when the
+/// facts are every LA's), in one pass over the facts.
+///
+/// # Errors
+/// As [`kpis`].
+pub fn by_la<'a>(
+    facts: impl IntoIterator<Item = (&'a LaCode, &'a KpiFacts)>,
+    period: Period,
+) -> Result<(Kpis, BTreeMap<LaCode, Kpis>), ClockError> {
+    let mut all = Counter::new(period);
+    let mut each: BTreeMap<LaCode, Counter> = BTreeMap::new();
+    for (la, f) in facts {
+        all.add(f)?;
+        match each.get_mut(la) {
+            Some(t) => t.add(f)?,
+            None => {
+                let mut t = Counter::new(period);
+                t.add(f)?;
+                each.insert(la.clone(), t);
+            }
+        }
+    }
+    Ok((
+        all.finish(),
+        each.into_iter().map(|(la, t)| (la, t.finish())).collect(),
+    ))
+}
+
+/// One calendar month of a trend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MonthFigures {
+    /// The month, cut to the period asked for.
+    pub month: Period,
+    /// What happened in it.
+    pub figures: PeriodFigures,
+}
+
+/// The period's figures month by month (at most [`MAX_MONTHS`]), oldest first; the months
+/// add up to the whole period's figures.
+///
+/// # Errors
+/// As [`kpis`].
+pub fn trend<'a>(
+    facts: impl IntoIterator<Item = &'a KpiFacts>,
+    period: Period,
+) -> Result<Vec<MonthFigures>, ClockError> {
+    let months = period.months();
+    let mut figures = vec![PeriodFigures::default(); months.len()];
+    for f in facts {
+        count_flows(f, |d| period.month_of(d), &mut figures)?;
+    }
+    Ok(months
+        .into_iter()
+        .zip(figures)
+        .map(|(month, figures)| MonthFigures { month, figures })
+        .collect())
+}
+
+/// A figure a page can show the cases behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Figure {
+    /// Requests received in the period.
+    RequestsReceived,
+    /// Decisions whether to assess made in the period later than 6 weeks.
+    DecidedLate,
+    /// Refusals to assess made in the period.
+    RefusedToAssess,
+    /// Refusals to issue made in the period.
+    RefusedToIssue,
+    /// Final plans issued in the period later than 20 weeks.
+    IssuedLate,
+    /// Open requests on the last day, optionally of one stage and/or age.
+    Open(Option<OpenStage>, Option<RequestAge>),
+    /// Plans maintained on the last day.
+    ActivePlans,
+}
+
+impl Figure {
+    /// Whether a case counts towards the figure over `period`.
+    ///
+    /// # Errors
+    /// As [`kpis`].
+    pub fn counts(self, f: &KpiFacts, period: Period) -> Result<bool, ClockError> {
+        let inside = |d: Option<NaiveDate>| d.is_some_and(|d| period.contains(d));
+        Ok(match self {
+            Figure::RequestsReceived => period.contains(f.request_received),
+            Figure::DecidedLate => match f.assessment {
+                Some((on, _)) if period.contains(on) => {
+                    on > clock::decide_whether_to_assess_by(f.request_received)?
+                }
+                _ => false,
+            },
+            Figure::RefusedToAssess => {
+                matches!(f.assessment, Some((on, false)) if period.contains(on))
+            }
+            Figure::RefusedToIssue => matches!(f.issue, Some((on, false)) if period.contains(on)),
+            Figure::IssuedLate => {
+                inside(f.final_issued)
+                    && f.final_issued > Some(clock::final_plan_by(f.request_received)?)
+            }
+            Figure::Open(stage, age) => f.open_request_on(period.to).is_some_and(|(s, a)| {
+                stage.is_none_or(|want| want == s) && age.is_none_or(|want| want == a)
+            }),
+            Figure::ActivePlans => f.plan_active_on(period.to),
+        })
+    }
+}
+
+#[cfg(test)]
+mod hand_worked;
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
