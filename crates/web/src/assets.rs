@@ -74,6 +74,11 @@ static ASSETS: LazyLock<Assets> = LazyLock::new(|| {
             include_bytes!("../assets/src/plan-editor.js").to_vec(),
         ),
         asset(
+            "autosave.js",
+            "text/javascript; charset=utf-8",
+            include_bytes!("../assets/src/autosave.js").to_vec(),
+        ),
+        asset(
             "favicon.svg",
             "image/svg+xml",
             include_bytes!("../assets/icons/favicon.svg").to_vec(),

@@ -59,6 +59,15 @@ pub enum Action {
     ResetPassword,
     /// Searched the audit trail.
     ViewAudit,
+    /// Read a message thread on a case (or the list of a case's threads).
+    ViewMessages,
+    /// Sent a message on a case.
+    SendMessage,
+    /// Saved what a family wrote on a case (their views, comments on the draft plan) or a
+    /// file they added. Autosaves as they type are not entries: the send is.
+    SaveContribution,
+    /// Sent what a family wrote to the council.
+    SendContribution,
 }
 
 impl Action {
@@ -86,6 +95,10 @@ impl Action {
             Action::UnlockUser => "unlock_user",
             Action::ResetPassword => "reset_password",
             Action::ViewAudit => "view_audit",
+            Action::ViewMessages => "view_messages",
+            Action::SendMessage => "send_message",
+            Action::SaveContribution => "save_contribution",
+            Action::SendContribution => "send_contribution",
         }
     }
 
@@ -113,6 +126,10 @@ impl Action {
             "unlock_user" => "Unlocked a user",
             "reset_password" => "Reset a user’s password",
             "view_audit" => "Searched the audit trail",
+            "view_messages" => "Read messages",
+            "send_message" => "Sent a message",
+            "save_contribution" => "Saved their views or comments",
+            "send_contribution" => "Sent their views or comments to the council",
             other => return std::borrow::Cow::Owned(in_words(other)),
         })
     }
@@ -239,6 +256,10 @@ mod tests {
             Action::UnlockUser,
             Action::OpenCase,
             Action::ViewAllocation,
+            Action::ViewMessages,
+            Action::SendMessage,
+            Action::SaveContribution,
+            Action::SendContribution,
         ] {
             assert_ne!(Action::label(action.as_str()), action.as_str());
         }

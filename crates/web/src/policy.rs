@@ -13,7 +13,10 @@
 //! - `caseworker`, `manager`, `admin` (LA staff): every case of their LA.
 //! - `professional`: a child's case only while they have an open `advice` request or are
 //!   `named` on the plan (`case_access`).
-//! - `parent`: only a case where they have an open `parent` relation.
+//! - `parent`: only a case where they have an open `parent` relation, through the family's
+//!   own pages ([`can_use_family_pages`]), which show only what was sent to them.
+//! - messages: a family or professional reaches only their own thread on a case they may see;
+//!   LA staff reach every thread of their LA's cases ([`can_open_thread`]).
 //! - `viewer`, `scrutiny`: no personal data at all (aggregate dashboards and committee packs).
 //! - `admin`: manages the accounts of their own LA and searches its audit trail.
 //! - `manager`, `admin`: allocate their LA's unallocated cases to its caseworkers.
@@ -25,9 +28,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use waymark_store::caseload::{CaseloadPage, CaseloadQuery, CaseloadSort};
 use waymark_store::cases::{self, CaseError, LoadedCase};
-use waymark_store::documents::CaseworkerLoad;
+use waymark_store::documents::{CaseworkerLoad, Document, DocumentInfo};
 use waymark_store::domain::actor::{Actor, Role};
 use waymark_store::domain::command::{Command, Refusal};
+use waymark_store::portal::Message;
 use waymark_store::{
     AuditEntry, CaseAccess, CaseId, LaCode, Store, StoreError, StoredCase, User, UserId,
 };
@@ -38,6 +42,8 @@ use crate::session::CurrentUser;
 /// The parts of the service a role works in, in the order the navigation lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
+    /// The cases of a parent, carer or young person (their home page).
+    Family,
     /// The LA's cases (LA staff).
     Caseload,
     /// Unallocated cases and caseworkers' loads (managers and admins).
@@ -56,6 +62,7 @@ impl Section {
     /// The link text.
     pub fn label(self) -> &'static str {
         match self {
+            Section::Family => "Your cases",
             Section::Caseload => "Caseload",
             Section::Allocation => "Allocate cases",
             Section::Reports => "Reports",
@@ -68,6 +75,7 @@ impl Section {
     /// Where it starts.
     pub fn href(self) -> &'static str {
         match self {
+            Section::Family => "/my-cases",
             Section::Caseload => "/caseload",
             Section::Allocation => "/allocation",
             Section::Reports => "/reports/advice",
@@ -81,6 +89,9 @@ impl Section {
 /// The sections a role works in. ("Reports" joins this list when its pages exist.)
 pub fn sections(role: Role) -> Vec<Section> {
     let mut sections = Vec::new();
+    if role == Role::Parent {
+        sections.push(Section::Family);
+    }
     if role.is_la_staff() {
         sections.push(Section::Caseload);
     }
@@ -97,10 +108,13 @@ pub fn sections(role: Role) -> Vec<Section> {
     sections
 }
 
-/// Where a user lands after signing in: their caseload for LA staff, else their account.
+/// Where a user lands after signing in: their caseload for LA staff, their cases for a
+/// family, else their account.
 pub fn home(role: Role) -> &'static str {
     if role.is_la_staff() {
         Section::Caseload.href()
+    } else if role == Role::Parent {
+        Section::Family.href()
     } else {
         Section::Account.href()
     }
@@ -257,6 +271,292 @@ pub async fn can_work_on_case<'u, S: Store>(
         Some(_) => Err(AppError::Forbidden),
         None => Err(AppError::NotFound),
     }
+}
+
+/// The kinds of document a family may download from their own pages: the letters and plans
+/// sent to them (reg 13: the draft and final plan; decision letters).
+pub const FAMILY_DOCUMENT_KINDS: [&str; 2] = ["letter", "plan"];
+
+/// Capability: the user is the child's parent or carer, or the young person, and may use the
+/// family's own pages for this case of their LA.
+#[derive(Debug)]
+pub struct FamilyCase<'u> {
+    user: &'u CurrentUser,
+    case: CaseId,
+}
+
+impl FamilyCase<'_> {
+    /// The case.
+    pub fn case_id(&self) -> CaseId {
+        self.case
+    }
+
+    /// The local authority it belongs to (the user's).
+    pub fn la(&self) -> &LaCode {
+        self.user.la()
+    }
+
+    /// The parent, carer or young person.
+    pub fn user(&self) -> &CurrentUser {
+        self.user
+    }
+
+    /// Reads the case. [`AppError::NotFound`] if the LA has no such case.
+    ///
+    /// # Errors
+    /// Not found, or the store failed.
+    pub async fn load<S: Store>(&self, store: &S) -> AppResult<LoadedCase> {
+        CaseView {
+            user: self.user,
+            case: self.case,
+            reach: Reach::Parent,
+        }
+        .load(store)
+        .await
+    }
+
+    /// Whether the family may download a document: a letter or plan of this case, or a file
+    /// they sent themselves. Anything else of the case (advice, notes, others' uploads) is
+    /// staff-only.
+    pub fn may_download(&self, document: &DocumentInfo) -> bool {
+        document.case_id == self.case
+            && (FAMILY_DOCUMENT_KINDS.contains(&document.kind.as_str())
+                || document.uploaded_by == self.user.id().to_string())
+    }
+
+    /// The case's letters and plans, and the files the user sent, oldest first.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn documents<S: Store>(&self, store: &S) -> AppResult<Vec<DocumentInfo>> {
+        Ok(store
+            .documents(self.la(), self.case)
+            .await?
+            .into_iter()
+            .filter(|d| self.may_download(d))
+            .collect())
+    }
+
+    /// One document the family may download; [`AppError::NotFound`] for any other id, even
+    /// one of the same case.
+    ///
+    /// # Errors
+    /// Not found, or the store failed.
+    pub async fn document<S: Store>(&self, store: &S, id: i64) -> AppResult<Document> {
+        match store.document(self.la(), self.case, id).await? {
+            Some(document) if self.may_download(&document.info) => Ok(document),
+            _ => Err(AppError::NotFound),
+        }
+    }
+}
+
+/// May the user use the family's pages of this case? Only a parent, carer or young person
+/// (others are refused, 403), and only for a case they have an open `parent` relation to
+/// (any other case is not found, 404).
+///
+/// # Errors
+/// As above, or the store failed.
+pub async fn can_use_family_pages<'u, S: Store>(
+    store: &S,
+    user: &'u CurrentUser,
+    case: CaseId,
+) -> AppResult<FamilyCase<'u>> {
+    if user.role() != Role::Parent {
+        return Err(AppError::Forbidden);
+    }
+    match can_view_case(store, user, case).await? {
+        Some(view) if view.reach == Reach::Parent => Ok(FamilyCase { user, case }),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// Which side of a message thread the user writes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// LA staff, writing as the council.
+    Council,
+    /// The family or professional the thread is with.
+    Participant,
+}
+
+/// Capability: the user may read (and, while the participant can still see the case, write
+/// in) the thread between the council and one participant on a case of their LA.
+#[derive(Debug)]
+pub struct Thread<'u> {
+    user: &'u CurrentUser,
+    case: CaseId,
+    participant: User,
+    side: Side,
+    open: bool,
+}
+
+impl Thread<'_> {
+    /// The case.
+    pub fn case_id(&self) -> CaseId {
+        self.case
+    }
+
+    /// The local authority it belongs to (the user's).
+    pub fn la(&self) -> &LaCode {
+        self.user.la()
+    }
+
+    /// The person outside the council the thread is with.
+    pub fn participant(&self) -> &User {
+        &self.participant
+    }
+
+    /// Which side the user is on.
+    pub fn side(&self) -> Side {
+        self.side
+    }
+
+    /// Whether a message may be sent now: the participant still has open access to the case
+    /// (a thread with someone whose access has ended stays readable in the case record).
+    pub fn open(&self) -> bool {
+        self.open
+    }
+
+    /// Reads the case. [`AppError::NotFound`] if the LA has no such case.
+    ///
+    /// # Errors
+    /// Not found, or the store failed.
+    pub async fn load<S: Store>(&self, store: &S) -> AppResult<LoadedCase> {
+        CaseView {
+            user: self.user,
+            case: self.case,
+            reach: Reach::Staff,
+        }
+        .load(store)
+        .await
+    }
+
+    /// The thread's messages, oldest first.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn messages<S: Store>(&self, store: &S) -> AppResult<Vec<Message>> {
+        Ok(store
+            .thread(self.la(), self.case, self.participant.id)
+            .await?)
+    }
+
+    /// Marks the other side's messages read now (the sender sees when).
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn mark_read<S: Store>(&self, store: &S, now: DateTime<Utc>) -> AppResult<u64> {
+        Ok(store
+            .mark_thread_read(
+                self.la(),
+                self.case,
+                self.participant.id,
+                self.side == Side::Participant,
+                now,
+            )
+            .await?)
+    }
+
+    /// Adds a message by the user to the thread; [`AppError::Forbidden`] once the thread is
+    /// closed to new messages.
+    ///
+    /// # Errors
+    /// As above, or the store failed.
+    pub async fn post<S: Store>(
+        &self,
+        store: &S,
+        body: &str,
+        document: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> AppResult<i64> {
+        if !self.open {
+            return Err(AppError::Forbidden);
+        }
+        Ok(store
+            .post_message(
+                self.la(),
+                &Message {
+                    id: 0,
+                    case_id: self.case,
+                    participant_id: self.participant.id,
+                    author_id: self.user.id(),
+                    body: body.to_string(),
+                    document_id: document,
+                    sent_at: now,
+                    read_at: None,
+                },
+            )
+            .await?)
+    }
+
+    /// A file attached to a message of this thread; [`AppError::NotFound`] for any other
+    /// document, even one of the same case.
+    ///
+    /// # Errors
+    /// Not found, or the store failed.
+    pub async fn attachment<S: Store>(&self, store: &S, id: i64) -> AppResult<Document> {
+        let attached = self
+            .messages(store)
+            .await?
+            .iter()
+            .any(|m| m.document_id == Some(id));
+        if !attached {
+            return Err(AppError::NotFound);
+        }
+        store
+            .document(self.la(), self.case, id)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+}
+
+/// May the user open the thread with `participant` on this case? LA staff: any thread of
+/// their LA's case with someone who has (or had, if messages were exchanged) access to it. A
+/// family or professional: only their own thread, on a case they may see now. Anything else
+/// is not found (404), so a changed id in the URL reveals nothing.
+///
+/// # Errors
+/// As above, or the store failed.
+pub async fn can_open_thread<'u, S: Store>(
+    store: &S,
+    user: &'u CurrentUser,
+    case: CaseId,
+    participant: UserId,
+) -> AppResult<Thread<'u>> {
+    let view = can_view_case(store, user, case)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let side = if view.reach == Reach::Staff {
+        // Scoped by LA: another LA's case is not found.
+        view.load(store).await?;
+        Side::Council
+    } else if participant == user.id() {
+        Side::Participant
+    } else {
+        return Err(AppError::NotFound);
+    };
+    let open = store
+        .case_participants(user.la(), case)
+        .await?
+        .iter()
+        .any(|access| access.user_id == participant);
+    let known = open
+        || store
+            .threads(user.la(), case)
+            .await?
+            .iter()
+            .any(|t| t.participant_id == participant);
+    let participant = match store.find_user(participant).await? {
+        Some(found) if known && &found.la == user.la() && !found.role.is_la_staff() => found,
+        _ => return Err(AppError::NotFound),
+    };
+    Ok(Thread {
+        user,
+        case,
+        participant,
+        side,
+        open,
+    })
 }
 
 /// Capability: the user may list every case of their LA (LA staff).
@@ -589,10 +889,7 @@ mod tests {
         for reader in [Role::Viewer, Role::Scrutiny] {
             assert_eq!(sections(reader), [Section::Reports, Section::Account]);
         }
-        assert_eq!(
-            sections(Role::Parent),
-            [Section::Family, Section::Account]
-        );
+        assert_eq!(sections(Role::Parent), [Section::Family, Section::Account]);
         assert_eq!(sections(Role::Professional), [Section::Account]);
     }
 
@@ -605,9 +902,9 @@ mod tests {
     }
 
     #[test]
-    fn staff_land_on_their_caseload_others_on_their_account() {
+    fn staff_land_on_their_caseload_families_on_their_cases_others_on_their_account() {
         assert_eq!(home(Role::Caseworker), "/caseload");
-        assert_eq!(home(Role::Parent), "/account");
+        assert_eq!(home(Role::Parent), "/my-cases");
         assert_eq!(home(Role::Viewer), "/account");
     }
 }

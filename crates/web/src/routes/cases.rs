@@ -258,11 +258,15 @@ async fn case<S: Store>(
     user: CurrentUser,
     Path(id): Path<String>,
     Query(query): Query<CaseQuery>,
-) -> AppResult<Html<String>> {
+) -> AppResult<Response> {
     let id = case_id(&id)?;
     let Some(view) = policy::can_view_case(&state.store, &user, id).await? else {
         return Err(AppError::NotFound);
     };
+    // A family has its own page of the case (routes::family).
+    if view.reach() == Reach::Parent {
+        return Ok(Redirect::to(&format!("/my-cases/{}", id.0)).into_response());
+    }
     let loaded = view.load(&state.store).await?;
     audit::record(
         &state.store,
@@ -391,10 +395,17 @@ async fn case<S: Store>(
                 .to_string()
         })
         .collect();
-    state.templates.render(
+    // Messages with the family and professionals (routes::messages): staff only.
+    let threads = if staff {
+        Some(crate::routes::messages::case_summary(&state.store, user.la(), id).await?)
+    } else {
+        None
+    };
+    let html = state.templates.render(
         "case.html",
         &nav,
         context! {
+            threads => threads,
             id => id.0,
             version => loaded.version,
             reference => &case.reference,
@@ -438,7 +449,8 @@ async fn case<S: Store>(
                 other => Action::from_key(other).map(done_message),
             },
         },
-    )
+    )?;
+    Ok(html.into_response())
 }
 
 /// The banner after an action.

@@ -24,7 +24,9 @@ pub mod allocation;
 pub mod case_actions;
 pub mod caseload;
 pub mod cases;
+pub mod family;
 pub mod health;
+pub mod messages;
 pub mod pages;
 pub mod plan;
 pub mod reports;
@@ -133,6 +135,8 @@ pub fn table<S: Store>() -> RouteTable<S> {
         .merge(cases::routes())
         .merge(plan::routes())
         .merge(case_actions::routes())
+        .merge(family::routes())
+        .merge(messages::routes())
         .merge(reports::routes())
         .merge(admin_users::routes())
         .merge(admin_audit::routes())

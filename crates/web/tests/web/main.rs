@@ -17,6 +17,7 @@ mod matrix;
 mod metrics;
 mod oidc;
 mod pages;
+mod portal_family;
 mod reports;
 mod security;
 mod sign_in;

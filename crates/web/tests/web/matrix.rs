@@ -66,6 +66,11 @@ fn admin_action(ok: u16) -> Row {
 fn case_work(ok: u16) -> Row {
     [303, ok, ok, ok, 403, 404, 403, 404, 404, 404, 404]
 }
+/// The family's pages of the matrix's case: its parent gets `ok`; the other child's parent is
+/// told it does not exist; every other role is refused.
+fn family(ok: u16) -> Row {
+    [303, 403, 403, 403, 403, 403, ok, 404, 403, 403, 403]
+}
 /// The JSON API uses bearer tokens only: a browser's session cookie counts for nothing.
 const API_NEEDS_TOKEN: Row = [401; 11];
 
@@ -97,9 +102,10 @@ fn expected(route: &RouteInfo) -> Option<Row> {
         // Managers and admins (of any LA: their own LA's cases); an empty form is 422.
         (true, "/allocation") => [303, 200, 200, 403, 403, 403, 403, 403, 403, 403, 200],
         (false, "/allocation") => [303, 422, 422, 403, 403, 403, 403, 403, 403, 403, 422],
-        // Staff of its LA, the professional asked for advice, the child's parent; to anyone
-        // else (another LA's admin included) it does not exist.
-        (true, "/cases/{id}") => [303, 200, 200, 200, 200, 404, 200, 404, 404, 404, 404],
+        // Staff of its LA, the professional asked for advice; the child's parent is sent to
+        // the family's page of it; to anyone else (another LA's admin included) it does not
+        // exist.
+        (true, "/cases/{id}") => [303, 200, 200, 200, 200, 404, 303, 404, 404, 404, 404],
         // Recording a new request: LA staff. Sent empty, the form answers with its errors.
         (true, "/cases/new") => STAFF,
         // Figures name organisations, not children: managers, admins, viewers and scrutiny
@@ -128,6 +134,52 @@ fn expected(route: &RouteInfo) -> Option<Row> {
         (false, "/admin/users/{id}/disable" | "/admin/users/{id}/enable") => admin_action(303),
         (false, "/admin/users/{id}/unlock") => admin_action(303),
         (false, "/admin/users/{id}/reset-password") => admin_action(200),
+        // The family's pages: parents only; another child's case does not exist. The
+        // matrix's case is a new request: no draft to comment on (sending is 409, autosave
+        // 422), and its only document is advice, which is not the family's to download.
+        (true, "/my-cases") => [303, 403, 403, 403, 403, 403, 200, 200, 403, 403, 403],
+        (true, "/my-cases/{id}" | "/my-cases/{id}/views" | "/my-cases/{id}/draft") => family(200),
+        (false, "/my-cases/{id}/views") => family(303),
+        (false, "/my-cases/{id}/views/autosave" | "/my-cases/{id}/draft/autosave") => family(422),
+        (false, "/my-cases/{id}/draft") => family(409),
+        (true, "/my-cases/{id}/documents/{doc}") => family(404),
+        // Messages: staff see every thread; a participant is sent to their own thread, and
+        // reaches no other (the thread here is the child's parent's). Sent empty: 422. The
+        // matrix's document is not attached to a message: not found to all.
+        (true, "/cases/{id}/messages") => [303, 200, 200, 200, 303, 404, 303, 404, 404, 404, 404],
+        (true, "/cases/{id}/messages/{participant}") => {
+            [303, 200, 200, 200, 404, 404, 200, 404, 404, 404, 404]
+        }
+        (false, "/cases/{id}/messages/{participant}") => {
+            [303, 422, 422, 422, 404, 404, 422, 404, 404, 404, 404]
+        }
+        (true, "/cases/{id}/messages/{participant}/files/{doc}") => {
+            [303, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404]
+        }
+        // Invitations: the case's LA staff invite (sent empty: 422); a link that was never
+        // made is not found to anyone, signed in or not.
+        (true, "/cases/{id}/invite") => case_work(200),
+        (false, "/cases/{id}/invite") => case_work(422),
+        (true | false, "/invitations/{token}") => [404; 11],
+        // A professional's desk and their organisation's staff: professionals only, once they
+        // have a second factor (tests/web/portal_professional.rs goes past it).
+        (
+            true | false,
+            "/advice"
+            | "/advice/request-assessment"
+            | "/advice/{id}/{number}"
+            | "/advice/{id}/{number}/decline"
+            | "/consultations/{id}/{number}"
+            | "/organisation"
+            | "/organisation/invite"
+            | "/organisation/staff/{id}/remove",
+        ) => PROFESSIONALS_SET_UP_FIRST,
+        // The register of organisations: LA administrators (of any LA: their own). Sent
+        // empty: 422.
+        (true, "/admin/organisations") => ADMINS,
+        (false, "/admin/organisations" | "/admin/organisations/invite") => {
+            [303, 422, 403, 403, 403, 403, 403, 403, 403, 403, 422]
+        }
         (true, "/api/v1/openapi.json") => ALL_200,
         (_, path) if path.starts_with("/api/") => API_NEEDS_TOKEN,
         _ => return None,
@@ -247,6 +299,17 @@ fn concrete(route: &RouteInfo, world: &World) -> String {
         .replace("{action}", "add-note")
         .replace("{doc}", &world.document_id.to_string())
         .replace("{version}", "1")
+        .replace("{participant}", &participant(world))
+}
+
+/// The participant of the matrix's message thread: the child's parent.
+fn participant(world: &World) -> String {
+    world
+        .users
+        .iter()
+        .find(|(w, _)| *w == Who::ParentOfChild)
+        .and_then(|(_, u)| u.as_ref())
+        .map_or_else(|| "0".to_string(), |u| u.id.0.to_string())
 }
 
 /// A browser for `who`: a fresh session, or (signed out) one that has the sign-in page's
