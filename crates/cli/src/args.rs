@@ -76,6 +76,54 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Figures for leaders, scrutiny and returns (see docs/reports.md).
+    Report {
+        /// Which report.
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+}
+
+/// `waymark report`.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The KPIs for a period, for one LA or every LA (with the roll-up), as CSV, JSON or a
+    /// spreadsheet.
+    Kpis(ReportKpisArgs),
+}
+
+/// `waymark report kpis`.
+#[derive(Debug, Args)]
+pub struct ReportKpisArgs {
+    /// The LA's 3-digit code, or `all` for every LA and the national roll-up.
+    #[arg(long, value_name = "CODE|all")]
+    pub la: String,
+    /// The period's first day.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub from: NaiveDate,
+    /// The period's last day (the backlog, plans and caseloads are counted on it).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub to: NaiveDate,
+    /// csv, json or xlsx (a spreadsheet needs --output).
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ReportFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Which database.
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+}
+
+/// How `waymark report` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Comma-separated, one figure a line, with a header row.
+    Csv,
+    /// The figures as JSON, per LA.
+    Json,
+    /// A spreadsheet with a sheet per table.
+    Xlsx,
 }
 
 /// `waymark user`.
@@ -191,6 +239,10 @@ pub struct ServeArgs {
     /// Single sign-on for LA staff (docs/sso.md).
     #[command(flatten)]
     pub oidc: OidcArgs,
+    /// Sending notifications by email (docs/notifications.md). Boxed: its many options would
+    /// otherwise make every `Command` as large as `serve`'s.
+    #[command(flatten)]
+    pub notify: Box<NotifyArgs>,
 }
 
 /// Single sign-on for LA staff through the council's OpenID Connect provider: all four of
@@ -218,6 +270,48 @@ pub struct OidcArgs {
         default_value = "Sign in with your council account"
     )]
     pub oidc_button_label: String,
+}
+
+/// Sending the notifications queued in the outbox: through an SMTP relay (`--smtp-url` and
+/// `--smtp-from`) or GOV.UK Notify (`--notify-api-key-file` and `--notify-templates`), not
+/// both. With neither, notifications wait in the outbox until one is set up.
+#[derive(Debug, Args, Clone)]
+pub struct NotifyArgs {
+    /// The SMTP relay: smtp://HOST:PORT (no TLS), smtp://HOST:587?tls=required (STARTTLS)
+    /// or smtps://USER@HOST (TLS from the start).
+    #[arg(long, value_name = "URL", env = "WAYMARK_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// A file holding the SMTP password (kept off the command line, where other users of the
+    /// machine could see it).
+    #[arg(long, value_name = "FILE", env = "WAYMARK_SMTP_PASSWORD_FILE")]
+    pub smtp_password_file: Option<PathBuf>,
+    /// The address emails come from, e.g. "Northby SEND <noreply@send.northby.gov.uk>".
+    #[arg(long, value_name = "ADDRESS", env = "WAYMARK_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+    /// A file holding the GOV.UK Notify API key.
+    #[arg(long, value_name = "FILE", env = "WAYMARK_NOTIFY_API_KEY_FILE")]
+    pub notify_api_key_file: Option<PathBuf>,
+    /// A JSON file mapping each of Waymark's template names to its GOV.UK Notify template id.
+    #[arg(long, value_name = "FILE", env = "WAYMARK_NOTIFY_TEMPLATES")]
+    pub notify_templates: Option<PathBuf>,
+    /// Days before an advice request's due date on which its organisation is reminded.
+    #[arg(
+        long,
+        value_name = "DAYS",
+        env = "WAYMARK_REMINDER_DAYS",
+        value_delimiter = ',',
+        default_value = "7,2"
+    )]
+    pub reminder_days: Vec<u32>,
+    /// The local authorities (3-digit codes, comma-separated) whose open advice requests get
+    /// reminders and overdue notices. Without any, none are sent.
+    #[arg(
+        long,
+        value_name = "CODES",
+        env = "WAYMARK_REMINDER_LAS",
+        value_delimiter = ','
+    )]
+    pub reminder_las: Vec<String>,
 }
 
 /// `waymark demo`.

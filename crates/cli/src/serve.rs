@@ -1,10 +1,17 @@
 //! `waymark serve`: migrate, then serve pages and the API until stopped.
 
+use std::path::Path;
+
 use anyhow::Context;
+use waymark_domain::LaCode;
+use waymark_notify::{
+    Background, NotifyApiKey, NotifySender, Provider, ReminderSettings, SmtpSender, WorkerSettings,
+    govuk_notify, smtp,
+};
 use waymark_web::oidc::OidcConfig;
 use waymark_web::{AuthSettings, Config};
 
-use crate::args::{OidcArgs, ServeArgs};
+use crate::args::{NotifyArgs, OidcArgs, ServeArgs};
 use crate::database::{block_on, open};
 
 /// Logs go to stderr as one line per event; `RUST_LOG` sets the level (default `info`).
@@ -43,11 +50,135 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
         public_url: args.public_url.clone(),
         ..Config::new(args.la_name.clone())
     };
+    let provider = notification_provider(&args.notify)?;
+    let reminders = reminder_settings(&args.notify, &args.public_url)?;
     block_on(async {
         let store = open(&args.db).await?;
-        waymark_web::serve(store, config, args.bind).await?;
+        let background = start_notifications(&store, provider, reminders);
+        let served = waymark_web::serve(store, config, args.bind).await;
+        if let Some(background) = background {
+            background.stop(NOTIFICATIONS_STOP_WITHIN).await;
+        }
+        served?;
         Ok(())
     })
+}
+
+/// How long a stopping server waits for a notification being sent to be recorded.
+const NOTIFICATIONS_STOP_WITHIN: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Starts sending notifications (and queuing advice reminders) beside the server, if a
+/// provider is set up; says in the log what happens to notifications either way.
+fn start_notifications(
+    store: &waymark_store::Backend,
+    provider: Option<Provider>,
+    reminders: Option<ReminderSettings>,
+) -> Option<Background> {
+    let Some(provider) = provider else {
+        tracing::warn!(
+            "no email provider is set up (--smtp-url or --notify-api-key-file): notifications \
+             are queued in the outbox and wait there, unsent, until one is"
+        );
+        return None;
+    };
+    if reminders.is_none() {
+        tracing::info!(
+            "advice reminders are off: give --reminder-las with the local authorities' codes"
+        );
+    }
+    Some(Background::spawn(
+        store.clone(),
+        provider,
+        WorkerSettings::default(),
+        reminders,
+    ))
+}
+
+/// Reads a secret from a file, without the line break editors leave at the end.
+fn read_secret(file: &Path, what: &str) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("could not read the {what} from {}", file.display()))?;
+    let text = text.trim_end_matches(['\r', '\n']).to_string();
+    anyhow::ensure!(
+        !text.is_empty(),
+        "the {what} file {} is empty",
+        file.display()
+    );
+    Ok(text)
+}
+
+/// The email provider from the notification flags: SMTP, GOV.UK Notify, or none. Each needs
+/// its pair of flags, and only one may be set up.
+fn notification_provider(args: &NotifyArgs) -> anyhow::Result<Option<Provider>> {
+    let smtp = args.smtp_url.is_some() || args.smtp_from.is_some();
+    let notify = args.notify_api_key_file.is_some() || args.notify_templates.is_some();
+    anyhow::ensure!(
+        !(smtp && notify),
+        "choose one way of sending email: either --smtp-url with --smtp-from, or \
+         --notify-api-key-file with --notify-templates"
+    );
+    if smtp {
+        let (Some(url), Some(from)) = (&args.smtp_url, &args.smtp_from) else {
+            anyhow::bail!("sending by SMTP needs both --smtp-url and --smtp-from");
+        };
+        let url = match &args.smtp_password_file {
+            Some(file) => smtp::url_with_password(url, &read_secret(file, "SMTP password")?)?,
+            None => url.clone(),
+        };
+        return Ok(Some(Provider::Smtp(SmtpSender::new(&url, from)?)));
+    }
+    anyhow::ensure!(
+        args.smtp_password_file.is_none(),
+        "--smtp-password-file is for --smtp-url"
+    );
+    if notify {
+        let (Some(key_file), Some(templates_file)) =
+            (&args.notify_api_key_file, &args.notify_templates)
+        else {
+            anyhow::bail!(
+                "sending through GOV.UK Notify needs both --notify-api-key-file and \
+                 --notify-templates"
+            );
+        };
+        let key = NotifyApiKey::parse(&read_secret(key_file, "GOV.UK Notify API key")?)?;
+        let templates = std::fs::read_to_string(templates_file).with_context(|| {
+            format!(
+                "could not read the GOV.UK Notify templates from {}",
+                templates_file.display()
+            )
+        })?;
+        let sender = NotifySender::new(key, govuk_notify::templates_from_json(&templates)?)?;
+        let missing = sender.missing_templates();
+        if !missing.is_empty() {
+            tracing::warn!(
+                missing = %missing.join(", "),
+                "some templates have no GOV.UK Notify template id: those notifications are \
+                 not sent until one is added to --notify-templates"
+            );
+        }
+        return Ok(Some(Provider::Notify(sender)));
+    }
+    Ok(None)
+}
+
+/// The advice reminder scan's settings: for the local authorities given, at the days given.
+fn reminder_settings(
+    args: &NotifyArgs,
+    public_url: &str,
+) -> anyhow::Result<Option<ReminderSettings>> {
+    if args.reminder_las.is_empty() {
+        return Ok(None);
+    }
+    let las = args
+        .reminder_las
+        .iter()
+        .map(|code| LaCode::parse(code.trim()))
+        .collect::<Result<Vec<_>, _>>()
+        .context("--reminder-las takes 3-digit local authority codes, like 202,203")?;
+    Ok(Some(ReminderSettings {
+        days_before: args.reminder_days.clone(),
+        ..ReminderSettings::new(las, public_url)
+    }))
 }
 
 /// Single sign-on's settings: none if no single sign-on flag is given, an error naming the
@@ -120,4 +251,149 @@ fn virus_scanner(command: Option<&str>) -> anyhow::Result<waymark_web::forms::Vi
         program,
         words.collect(),
     ))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use waymark_notify::Sender;
+
+    use super::*;
+
+    /// `waymark serve` parsed from these flags; the notification flags only.
+    fn notify_args(flags: &[&str]) -> NotifyArgs {
+        let cli = <crate::args::Cli as clap::Parser>::try_parse_from(
+            ["waymark", "serve"].iter().chain(flags),
+        )
+        .unwrap();
+        match cli.command {
+            crate::args::Command::Serve(serve) => *serve.notify,
+            _ => unreachable!("parsed as serve"),
+        }
+    }
+
+    fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    const KEY: &str =
+        "live-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0";
+
+    #[test]
+    fn without_a_provider_notifications_wait() {
+        assert!(notification_provider(&notify_args(&[])).unwrap().is_none());
+    }
+
+    #[test]
+    fn smtp_needs_its_url_and_from_address() {
+        let provider = notification_provider(&notify_args(&[
+            "--smtp-url",
+            "smtp://127.0.0.1:2525",
+            "--smtp-from",
+            "noreply@send.example",
+        ]))
+        .unwrap();
+        assert!(matches!(provider, Some(Provider::Smtp(_))));
+        let error = notification_provider(&notify_args(&["--smtp-url", "smtp://127.0.0.1:2525"]))
+            .unwrap_err();
+        assert!(error.to_string().contains("--smtp-from"), "{error}");
+    }
+
+    #[test]
+    fn the_smtp_password_comes_from_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let password = file(&dir, "password", "secret\n");
+        let provider = notification_provider(&notify_args(&[
+            "--smtp-url",
+            "smtps://waymark@relay.example.org",
+            "--smtp-password-file",
+            &password,
+            "--smtp-from",
+            "noreply@send.example",
+        ]))
+        .unwrap();
+        let Some(Provider::Smtp(smtp)) = provider else {
+            panic!("expected SMTP");
+        };
+        assert_eq!(smtp.describe(), "the SMTP relay smtps://relay.example.org");
+    }
+
+    #[test]
+    fn notify_reads_its_key_and_templates_from_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = file(&dir, "key", &format!("{KEY}\n"));
+        let templates = file(&dir, "templates.json", r#"{"invite": "t-1"}"#);
+        let provider = notification_provider(&notify_args(&[
+            "--notify-api-key-file",
+            &key,
+            "--notify-templates",
+            &templates,
+        ]))
+        .unwrap();
+        let Some(Provider::Notify(notify)) = provider else {
+            panic!("expected GOV.UK Notify");
+        };
+        assert!(!notify.missing_templates().contains(&"invite"));
+        assert!(notify.missing_templates().contains(&"decision_made"));
+
+        let bad = file(&dir, "bad-key", "not-a-key");
+        let error = notification_provider(&notify_args(&[
+            "--notify-api-key-file",
+            &bad,
+            "--notify-templates",
+            &templates,
+        ]))
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("{key name}-{service id}"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn only_one_provider_may_be_set_up() {
+        let error = notification_provider(&notify_args(&[
+            "--smtp-url",
+            "smtp://127.0.0.1:2525",
+            "--smtp-from",
+            "noreply@send.example",
+            "--notify-templates",
+            "templates.json",
+        ]))
+        .unwrap_err();
+        assert!(error.to_string().contains("choose one"), "{error}");
+    }
+
+    #[test]
+    fn reminders_need_local_authorities_and_take_the_days_given() {
+        assert!(
+            reminder_settings(&notify_args(&[]), "https://send.example")
+                .unwrap()
+                .is_none()
+        );
+        let settings = reminder_settings(
+            &notify_args(&["--reminder-las", "202,203", "--reminder-days", "10,3,1"]),
+            "https://send.example",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(settings.las.len(), 2);
+        assert_eq!(settings.days_before, [10, 3, 1]);
+        let defaults = reminder_settings(
+            &notify_args(&["--reminder-las", "202"]),
+            "https://send.example",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(defaults.days_before, [7, 2]);
+        assert!(
+            reminder_settings(
+                &notify_args(&["--reminder-las", "Camden"]),
+                "https://send.example"
+            )
+            .is_err()
+        );
+    }
 }
