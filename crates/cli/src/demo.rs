@@ -103,6 +103,55 @@ async fn other_accounts(store: &Backend, la: &LaCode, hash: &str) -> anyhow::Res
     Ok(())
 }
 
+/// The organisations the demo's advice requests name, and the first schools of the register,
+/// registered for the portal; the demo professional works for the educational psychology
+/// service and manages its staff.
+async fn organisations(
+    store: &Backend,
+    la: &LaCode,
+    settings: &[waymark_store::Setting],
+) -> anyhow::Result<()> {
+    for (kind, name) in [
+        (
+            "educational_psychology",
+            "County Educational Psychology Service",
+        ),
+        ("health", "Riverside NHS Trust"),
+        ("health", "Northby Community Health"),
+        ("health", "Vale Hospitals NHS Trust"),
+        ("social_care", "Children's Social Care"),
+    ] {
+        store.create_organisation(la, kind, name, None).await?;
+    }
+    for setting in settings.iter().take(20) {
+        store
+            .create_organisation(la, "school", &setting.name, Some(&setting.urn))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Makes the demo professional a member (and admin) of their organisation.
+async fn join_organisation(store: &Backend, la: &LaCode) -> anyhow::Result<()> {
+    let Some(professional) = store
+        .find_user_by_email("professional@northby.example")
+        .await?
+    else {
+        return Ok(());
+    };
+    let organisation = store
+        .organisations(la)
+        .await?
+        .into_iter()
+        .find(|o| Some(o.name.as_str()) == professional.organisation.as_deref());
+    if let Some(organisation) = organisation {
+        store
+            .add_organisation_member(organisation.id, professional.id, true)
+            .await?;
+    }
+    Ok(())
+}
+
 /// The demo authority: a made-up code and name.
 const DEMO_LA: (&str, &str) = ("990", "Northby Council");
 
@@ -172,6 +221,9 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
                 "the demo generator could not build {} cases",
                 demo.skipped
             );
+            if i == 0 {
+                organisations(&store, la, &demo.settings).await?;
+            }
             store.upsert_settings(demo.settings).await?;
             plans += demo
                 .cases
@@ -185,6 +237,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             }
             if i == 0 {
                 other_accounts(&store, la, &hash).await?;
+                join_organisation(&store, la).await?;
             }
         }
         Ok((cases, plans))
