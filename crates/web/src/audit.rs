@@ -59,6 +59,18 @@ pub enum Action {
     ResetPassword,
     /// Searched the audit trail.
     ViewAudit,
+    /// Invited someone to Waymark (to a case, or to an organisation's staff).
+    Invite,
+    /// Accepted an invitation (made their account, or joined with the one they had).
+    AcceptInvitation,
+    /// Registered an organisation the council works with.
+    RegisterOrganisation,
+    /// Removed a colleague from their organisation's staff.
+    RemoveColleague,
+    /// Listed the advice, consultations and reviews asked of their organisation.
+    ViewAdviceRequests,
+    /// Listed their organisation's staff.
+    ViewOrganisation,
     /// Read a message thread on a case (or the list of a case's threads).
     ViewMessages,
     /// Sent a message on a case.
@@ -95,6 +107,12 @@ impl Action {
             Action::UnlockUser => "unlock_user",
             Action::ResetPassword => "reset_password",
             Action::ViewAudit => "view_audit",
+            Action::Invite => "invite",
+            Action::AcceptInvitation => "accept_invitation",
+            Action::RegisterOrganisation => "register_organisation",
+            Action::RemoveColleague => "remove_colleague",
+            Action::ViewAdviceRequests => "view_advice_requests",
+            Action::ViewOrganisation => "view_organisation",
             Action::ViewMessages => "view_messages",
             Action::SendMessage => "send_message",
             Action::SaveContribution => "save_contribution",
@@ -126,6 +144,12 @@ impl Action {
             "unlock_user" => "Unlocked a user",
             "reset_password" => "Reset a user’s password",
             "view_audit" => "Searched the audit trail",
+            "invite" => "Invited someone",
+            "accept_invitation" => "Accepted an invitation",
+            "register_organisation" => "Registered an organisation",
+            "remove_colleague" => "Removed a colleague",
+            "view_advice_requests" => "Viewed the advice asked of them",
+            "view_organisation" => "Viewed their organisation’s staff",
             "view_messages" => "Read messages",
             "send_message" => "Sent a message",
             "save_contribution" => "Saved their views or comments",
@@ -160,6 +184,10 @@ pub enum Record {
     Session,
     /// The audit trail, optionally for one case.
     AuditTrail(Option<CaseId>),
+    /// An invitation, by its number (its case, if any, is the invitation's).
+    Invitation(i64, Option<CaseId>),
+    /// An organisation, by its number.
+    Organisation(i64),
 }
 
 impl Record {
@@ -170,6 +198,8 @@ impl Record {
             Record::User(_) | Record::Users => "user",
             Record::Session => "session",
             Record::AuditTrail(_) => "audit",
+            Record::Invitation(..) => "invitation",
+            Record::Organisation(_) => "organisation",
         }
     }
 
@@ -177,6 +207,7 @@ impl Record {
         match self {
             Record::Case(id) => Some(id.0.to_string()),
             Record::User(id) => Some(id.to_string()),
+            Record::Invitation(id, _) | Record::Organisation(id) => Some(id.to_string()),
             _ => None,
         }
     }
@@ -184,7 +215,7 @@ impl Record {
     fn case_id(self) -> Option<CaseId> {
         match self {
             Record::Case(id) => Some(id),
-            Record::AuditTrail(case) => case,
+            Record::AuditTrail(case) | Record::Invitation(_, case) => case,
             _ => None,
         }
     }
@@ -256,6 +287,12 @@ mod tests {
             Action::UnlockUser,
             Action::OpenCase,
             Action::ViewAllocation,
+            Action::Invite,
+            Action::AcceptInvitation,
+            Action::RegisterOrganisation,
+            Action::RemoveColleague,
+            Action::ViewAdviceRequests,
+            Action::ViewOrganisation,
             Action::ViewMessages,
             Action::SendMessage,
             Action::SaveContribution,

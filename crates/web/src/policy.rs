@@ -20,7 +20,11 @@
 //! - `viewer`, `scrutiny`: no personal data at all (aggregate dashboards and committee packs).
 //! - `admin`: manages the accounts of their own LA and searches its audit trail.
 //! - `manager`, `admin`: allocate their LA's unallocated cases to its caseworkers.
-//! - LA staff may set up a second factor (TOTP).
+//! - LA staff and professionals may set up a second factor (TOTP); professionals must, before
+//!   they use their pages ([`must_set_up_two_factor`]).
+//! - professionals: the advice asked of their organisation, and for a school its consultations
+//!   and the annual reviews of the plans naming it ([`can_use_agency_desk`]); an organisation's
+//!   administrators manage its staff ([`can_manage_organisations`]).
 //!
 //! A page the user's *role* may not use at all answers 403; a *record* they may not see
 //! answers 404.
@@ -44,6 +48,8 @@ use crate::session::CurrentUser;
 pub enum Section {
     /// The cases of a parent, carer or young person (their home page).
     Family,
+    /// The advice asked of a professional's organisation (their home page).
+    Advice,
     /// The LA's cases (LA staff).
     Caseload,
     /// Unallocated cases and caseworkers' loads (managers and admins).
@@ -63,6 +69,7 @@ impl Section {
     pub fn label(self) -> &'static str {
         match self {
             Section::Family => "Your cases",
+            Section::Advice => "Advice requests",
             Section::Caseload => "Caseload",
             Section::Allocation => "Allocate cases",
             Section::Reports => "Reports",
@@ -76,6 +83,7 @@ impl Section {
     pub fn href(self) -> &'static str {
         match self {
             Section::Family => "/my-cases",
+            Section::Advice => "/advice",
             Section::Caseload => "/caseload",
             Section::Allocation => "/allocation",
             Section::Reports => "/reports/advice",
@@ -91,6 +99,9 @@ pub fn sections(role: Role) -> Vec<Section> {
     let mut sections = Vec::new();
     if role == Role::Parent {
         sections.push(Section::Family);
+    }
+    if role == Role::Professional {
+        sections.push(Section::Advice);
     }
     if role.is_la_staff() {
         sections.push(Section::Caseload);
@@ -113,6 +124,8 @@ pub fn sections(role: Role) -> Vec<Section> {
 pub fn home(role: Role) -> &'static str {
     if role.is_la_staff() {
         Section::Caseload.href()
+    } else if role == Role::Professional {
+        Section::Advice.href()
     } else if role == Role::Parent {
         Section::Family.href()
     } else {
@@ -126,9 +139,9 @@ pub fn sees_personal_data(role: Role) -> bool {
     !matches!(role, Role::Viewer | Role::Scrutiny)
 }
 
-/// Whether the user may set up a second factor (LA staff).
+/// Whether the user may set up a second factor (LA staff, and professionals, who must).
 pub fn can_use_two_factor(user: &CurrentUser) -> bool {
-    user.role().is_la_staff()
+    user.role().is_la_staff() || user.role() == Role::Professional
 }
 
 /// Why a user may see a case.
@@ -856,6 +869,338 @@ pub fn can_search_audit(user: &CurrentUser) -> Option<AuditSearch<'_>> {
     (user.role() == Role::Admin).then_some(AuditSearch { user })
 }
 
+// The multi-agency portal: professionals, their organisations and their administrators.
+
+/// Whether the user must set up a second factor before anything else: professionals, who
+/// reach children's records from outside the council's network. Their pages send them to the
+/// set-up page until they have one.
+pub fn must_set_up_two_factor(user: &CurrentUser) -> bool {
+    user.role() == Role::Professional && user.user().totp_secret.is_none()
+}
+
+/// Whether an advice request addressed to `asked` is addressed to an organisation called
+/// `name`: requests name organisations in free text, so case and spacing are ignored.
+pub fn same_organisation(asked: &str, name: &str) -> bool {
+    let words = |text: &str| {
+        text.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    !name.trim().is_empty() && words(asked) == words(name)
+}
+
+/// Capability: a professional's own desk. What it reads is limited to:
+///
+/// - cases of their LA they have an open `advice` relation to, and on those the advice
+///   requests addressed to one of their organisations (by name);
+/// - for a school (an organisation of kind `school` with a URN): the cases whose open
+///   consultations name that URN (s.39 CFA 2014), and the issued plans that name it, for their
+///   annual reviews (reg 18). Nothing else of those cases is read out.
+#[derive(Debug)]
+pub struct AgencyDesk<'u> {
+    user: &'u CurrentUser,
+    organisations: Vec<waymark_store::portal::Organisation>,
+}
+
+/// The most cases at one stage the desk reads for a school's consultations and reviews.
+const SCHOOL_CASES_LIMIT: i64 = 5_000;
+
+impl AgencyDesk<'_> {
+    /// The professional.
+    pub fn user(&self) -> &CurrentUser {
+        self.user
+    }
+
+    /// The organisations they work for, in their LA.
+    pub fn organisations(&self) -> &[waymark_store::portal::Organisation] {
+        &self.organisations
+    }
+
+    /// Whether an advice request addressed to `asked` is theirs to answer: it names one of
+    /// their organisations, or the organisation on their account.
+    pub fn is_asked(&self, asked: &str) -> bool {
+        self.organisations
+            .iter()
+            .map(|o| o.name.as_str())
+            .chain(self.user.user().organisation.as_deref())
+            .any(|name| same_organisation(asked, name))
+    }
+
+    /// The school they work for, if one of their organisations is a school with a URN.
+    pub fn school(&self) -> Option<&waymark_store::portal::Organisation> {
+        self.organisations
+            .iter()
+            .find(|o| o.kind == "school" && o.urn.is_some())
+    }
+
+    /// The cases they have an open `advice` relation to.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn advice_cases<S: Store>(&self, store: &S) -> AppResult<Vec<LoadedCase>> {
+        let mut out = Vec::new();
+        for case in store.cases_for_user(self.user.id()).await? {
+            if let Some(loaded) = self.advice_case_if_open(store, case).await? {
+                out.push(loaded);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn advice_case_if_open<S: Store>(
+        &self,
+        store: &S,
+        case: CaseId,
+    ) -> AppResult<Option<LoadedCase>> {
+        let open = store.open_case_access(self.user.id(), case).await?;
+        if !open
+            .iter()
+            .any(|a| &a.la == self.user.la() && a.relation == CaseAccess::ADVICE)
+        {
+            return Ok(None);
+        }
+        load_in(store, self.user.la(), case).await
+    }
+
+    /// One case they have an open `advice` relation to; [`AppError::NotFound`] otherwise.
+    ///
+    /// # Errors
+    /// Not found, or the store failed.
+    pub async fn advice_case<S: Store>(&self, store: &S, case: CaseId) -> AppResult<LoadedCase> {
+        self.advice_case_if_open(store, case)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    /// Ends their `advice` relation to a case once every advice request on it addressed to
+    /// them is answered (received or declined), so that the child's record closes to them
+    /// (DESIGN.md: only while that request is open). A relation opened before the council has
+    /// asked (an invitation, or a school's own request for an assessment) stays open until
+    /// there is a request and it is answered. Returns whether it closed.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn close_if_answered<S: Store>(
+        &self,
+        store: &S,
+        loaded: &LoadedCase,
+        now: DateTime<Utc>,
+    ) -> AppResult<bool> {
+        let (asked, open) = loaded
+            .case
+            .advice
+            .iter()
+            .filter(|a| self.is_asked(&a.organisation))
+            .fold((0, 0), |(asked, open), a| {
+                (asked + 1, open + usize::from(a.received.is_none()))
+            });
+        if asked == 0 || open > 0 {
+            return Ok(false);
+        }
+        Ok(store
+            .close_case_access(self.user.id(), loaded.id, CaseAccess::ADVICE, now)
+            .await?)
+    }
+
+    /// The LA's cases at `stage` that `wanted` picks, read one by one (the summary columns do
+    /// not hold consultations or placements' URNs).
+    async fn school_cases<S: Store>(
+        &self,
+        store: &S,
+        stage: &str,
+        wanted: impl Fn(&LoadedCase, &str) -> bool,
+    ) -> AppResult<Vec<LoadedCase>> {
+        let Some(urn) = self.school().and_then(|s| s.urn.clone()) else {
+            return Ok(Vec::new());
+        };
+        let page = store
+            .caseload(
+                self.user.la(),
+                &CaseloadQuery {
+                    stage: Some(stage.to_string()),
+                    limit: SCHOOL_CASES_LIMIT,
+                    ..CaseloadQuery::default()
+                },
+            )
+            .await?;
+        let mut out = Vec::new();
+        for item in page.items {
+            if let Some(loaded) = load_in(store, self.user.la(), item.id).await? {
+                if wanted(&loaded, &urn) {
+                    out.push(loaded);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Cases with an unanswered consultation of their school (draft plan sent, the school
+    /// asked whether it can be named).
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn consulting_cases<S: Store>(&self, store: &S) -> AppResult<Vec<LoadedCase>> {
+        self.school_cases(store, "draft_served", |loaded, urn| {
+            loaded.case.consultations.iter().any(|c| consults(c, urn))
+        })
+        .await
+    }
+
+    /// One case whose consultation `number` asks their school and is unanswered;
+    /// [`AppError::NotFound`] for any other (another school's, answered, another LA's).
+    ///
+    /// # Errors
+    /// Not found, or the store failed.
+    pub async fn consulting_case<S: Store>(
+        &self,
+        store: &S,
+        case: CaseId,
+        number: u32,
+    ) -> AppResult<LoadedCase> {
+        let urn = self
+            .school()
+            .and_then(|s| s.urn.clone())
+            .ok_or(AppError::NotFound)?;
+        let loaded = load_in(store, self.user.la(), case)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let asked = loaded
+            .case
+            .consultations
+            .iter()
+            .any(|c| c.number == number && consults(c, &urn));
+        if asked && loaded.case.closure.is_none() {
+            Ok(loaded)
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+
+    /// Open cases whose final plan names their school (for the annual reviews it holds).
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn cases_naming_school<S: Store>(&self, store: &S) -> AppResult<Vec<LoadedCase>> {
+        self.school_cases(store, "plan_issued", |loaded, urn| {
+            loaded
+                .case
+                .final_plan
+                .as_ref()
+                .is_some_and(|p| p.placement.urn.as_deref() == Some(urn))
+        })
+        .await
+    }
+}
+
+fn consults(c: &waymark_store::domain::case::Consultation, urn: &str) -> bool {
+    c.responded.is_none() && c.setting.urn.as_deref() == Some(urn)
+}
+
+async fn load_in<S: Store>(store: &S, la: &LaCode, case: CaseId) -> AppResult<Option<LoadedCase>> {
+    cases::load(store, la, case).await.map_err(|err| match err {
+        CaseError::Store(err) => AppError::from(err),
+        _ => AppError::Internal("case_unreadable"),
+    })
+}
+
+/// May the user use a professional's desk? Professionals only, with the organisations they
+/// work for in their own LA. (Whether they have set up their second factor is the page's
+/// check: [`must_set_up_two_factor`].)
+///
+/// # Errors
+/// The store failed.
+pub async fn can_use_agency_desk<'u, S: Store>(
+    store: &S,
+    user: &'u CurrentUser,
+) -> AppResult<Option<AgencyDesk<'u>>> {
+    if user.role() != Role::Professional {
+        return Ok(None);
+    }
+    let organisations = store
+        .memberships(user.id())
+        .await?
+        .into_iter()
+        .map(|(organisation, _)| organisation)
+        .filter(|o| &o.la == user.la())
+        .collect();
+    Ok(Some(AgencyDesk {
+        user,
+        organisations,
+    }))
+}
+
+/// Capability: the user administers an organisation's staff on Waymark (invites colleagues,
+/// removes them). Given to a professional who is an administrator of that organisation.
+#[derive(Debug)]
+pub struct OrganisationAdmin<'u> {
+    user: &'u CurrentUser,
+    organisation: waymark_store::portal::Organisation,
+}
+
+impl OrganisationAdmin<'_> {
+    /// The administrator.
+    pub fn user(&self) -> &CurrentUser {
+        self.user
+    }
+
+    /// The organisation.
+    pub fn organisation(&self) -> &waymark_store::portal::Organisation {
+        &self.organisation
+    }
+
+    /// Its staff and whether each is an administrator.
+    ///
+    /// # Errors
+    /// The store failed.
+    pub async fn staff<S: Store>(&self, store: &S) -> AppResult<Vec<(User, bool)>> {
+        let mut out = Vec::new();
+        for (id, admin) in store.organisation_members(self.organisation.id).await? {
+            if let Some(user) = store.find_user(id).await? {
+                out.push((user, admin));
+            }
+        }
+        Ok(out)
+    }
+
+    /// A member of its staff other than the administrator; [`AppError::NotFound`] for anyone
+    /// else.
+    ///
+    /// # Errors
+    /// Not found, or the store failed.
+    pub async fn colleague<S: Store>(&self, store: &S, id: UserId) -> AppResult<User> {
+        if id == self.user.id() {
+            return Err(AppError::NotFound);
+        }
+        self.staff(store)
+            .await?
+            .into_iter()
+            .map(|(user, _)| user)
+            .find(|user| user.id == id)
+            .ok_or(AppError::NotFound)
+    }
+}
+
+/// The organisations of the user's LA that the user administers (professionals only).
+///
+/// # Errors
+/// The store failed.
+pub async fn can_manage_organisations<'u, S: Store>(
+    store: &S,
+    user: &'u CurrentUser,
+) -> AppResult<Vec<OrganisationAdmin<'u>>> {
+    if user.role() != Role::Professional {
+        return Ok(Vec::new());
+    }
+    Ok(store
+        .memberships(user.id())
+        .await?
+        .into_iter()
+        .filter(|(organisation, admin)| *admin && &organisation.la == user.la())
+        .map(|(organisation, _)| OrganisationAdmin { user, organisation })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -890,7 +1235,10 @@ mod tests {
             assert_eq!(sections(reader), [Section::Reports, Section::Account]);
         }
         assert_eq!(sections(Role::Parent), [Section::Family, Section::Account]);
-        assert_eq!(sections(Role::Professional), [Section::Account]);
+        assert_eq!(
+            sections(Role::Professional),
+            [Section::Advice, Section::Account]
+        );
     }
 
     #[test]
@@ -906,5 +1254,6 @@ mod tests {
         assert_eq!(home(Role::Caseworker), "/caseload");
         assert_eq!(home(Role::Parent), "/my-cases");
         assert_eq!(home(Role::Viewer), "/account");
+        assert_eq!(home(Role::Professional), "/advice");
     }
 }

@@ -107,8 +107,10 @@ fn page_number(text: &str) -> i64 {
 struct Outcome {
     /// How many cases were allocated.
     allocated: usize,
-    /// To whom.
+    /// To whom (their name).
     to: String,
+    /// Their team caseload, to look at what they now hold.
+    to_href: String,
     /// The cases that were not, each with why.
     refused: Vec<Value>,
 }
@@ -189,6 +191,7 @@ async fn allocate<S: Store>(
     let today = uk_time::today();
     let mut outcome = Outcome {
         to: to.name.clone(),
+        to_href: format!("/caseload?who=team&caseworker={}", to.id),
         ..Outcome::default()
     };
     for sent in &form.cases {
@@ -337,6 +340,8 @@ async fn render<S: Store>(
                 n => format!("{n} cases allocated to {}", o.to),
             },
             refused => o.refused,
+            to => o.to,
+            to_href => o.to_href,
         }
     });
     state.templates.render(
@@ -428,6 +433,6 @@ fn loads(
                 active: false,
             }),
     );
-    rows.sort_by_key(|l| (!l.active, l.name.to_lowercase()));
+    rows.sort_by_key(|l| (!l.active, caseload::name_order(&l.name)));
     rows
 }

@@ -447,7 +447,7 @@ fn caseworker_options(colleagues: &[User]) -> Vec<Value> {
         .iter()
         .filter(|u| u.role == Role::Caseworker)
         .collect();
-    caseworkers.sort_by_key(|u| u.name.to_lowercase());
+    caseworkers.sort_by_key(|u| name_order(&u.name));
     let unallocated = context! { value => "none", label => "Not allocated" };
     std::iter::once(unallocated)
         .chain(caseworkers.into_iter().map(|u| {
@@ -459,6 +459,30 @@ fn caseworker_options(colleagues: &[User]) -> Vec<Value> {
             context! { value => u.id.to_string(), label => label }
         }))
         .collect()
+}
+
+/// How lists of people are ordered: by name, ignoring case, with numbers in names in number
+/// order ("Caseworker 2" before "Caseworker 10").
+pub(crate) fn name_order(name: &str) -> Vec<(String, u64)> {
+    let mut key = Vec::new();
+    let mut text = String::new();
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() {
+            let mut number = u64::from(c as u8 - b'0');
+            while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                number = number
+                    .saturating_mul(10)
+                    .saturating_add(u64::from(d as u8 - b'0'));
+                chars.next();
+            }
+            key.push((std::mem::take(&mut text), number));
+        } else {
+            text.extend(c.to_lowercase());
+        }
+    }
+    key.push((text, 0));
+    key
 }
 
 /// Account numbers (as cases hold them) to names.
@@ -520,8 +544,8 @@ pub fn days_text(due: NaiveDate, today: NaiveDate) -> String {
         0 => "Due today".to_string(),
         1 => "1 day left".to_string(),
         -1 => "1 day overdue".to_string(),
-        left if left > 1 => format!("{left} days left"),
-        late => format!("{} days overdue", -late),
+        left if left > 1 => format!("{} days left", thousands(left)),
+        late => format!("{} days overdue", thousands(-late)),
     }
 }
 
@@ -709,6 +733,28 @@ mod tests {
     }
 
     #[test]
+    fn names_are_ordered_with_their_numbers_as_numbers() {
+        let mut names = vec![
+            "caseworker 10",
+            "Caseworker 2",
+            "Ada",
+            "Caseworker 1",
+            "zed",
+        ];
+        names.sort_by_key(|n| name_order(n));
+        assert_eq!(
+            names,
+            [
+                "Ada",
+                "Caseworker 1",
+                "Caseworker 2",
+                "caseworker 10",
+                "zed"
+            ]
+        );
+    }
+
+    #[test]
     fn days_left_read_as_words() {
         let today = d("2026-03-04");
         assert_eq!(days_text(d("2026-03-04"), today), "Due today");
@@ -716,6 +762,7 @@ mod tests {
         assert_eq!(days_text(d("2026-03-16"), today), "12 days left");
         assert_eq!(days_text(d("2026-03-03"), today), "1 day overdue");
         assert_eq!(days_text(d("2026-02-25"), today), "7 days overdue");
+        assert_eq!(days_text(d("2019-09-28"), today), "2,349 days overdue");
     }
 
     #[test]

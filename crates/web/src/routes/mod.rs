@@ -26,9 +26,12 @@ pub mod caseload;
 pub mod cases;
 pub mod family;
 pub mod health;
+pub mod invitations;
 pub mod messages;
+pub mod organisation;
 pub mod pages;
 pub mod plan;
+pub mod professional;
 pub mod reports;
 pub mod sign_in;
 pub mod sso;
@@ -135,6 +138,9 @@ pub fn table<S: Store>() -> RouteTable<S> {
         .merge(cases::routes())
         .merge(plan::routes())
         .merge(case_actions::routes())
+        .merge(invitations::routes())
+        .merge(professional::routes())
+        .merge(organisation::routes())
         .merge(family::routes())
         .merge(messages::routes())
         .merge(reports::routes())

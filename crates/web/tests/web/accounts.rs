@@ -18,8 +18,8 @@ async fn account_page_shows_who_you_are_and_a_sign_out_everywhere_button() {
         page.body
             .contains(r#"<form method="post" action="/sign-out-everywhere">"#)
     );
-    // Professionals do not get the second factor (it is for LA staff).
-    assert!(!page.body.contains("/account/two-factor"));
+    // Professionals set up a second factor (their own pages insist on it first).
+    assert!(page.body.contains("/account/two-factor"));
     // Their API tokens are one link away.
     assert!(page.body.contains(r#"href="/account/tokens""#));
 }

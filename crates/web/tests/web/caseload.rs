@@ -684,6 +684,10 @@ async fn bulk_allocation_allocates_the_ticked_cases_through_the_case_rules() {
         page.body
     );
     assert!(page.body.contains("Showing 1 to 1 of 1 unallocated case"));
+    assert!(page.body.contains(&format!(
+        "href=\"/caseload?who=team&amp;caseworker={}\">View Zoe Worker’s caseload</a>",
+        cw.id.0
+    )));
     assert!(
         page.body
             .contains("Zoe Worker (2 open cases, weighted load 4)")

@@ -18,6 +18,7 @@ mod metrics;
 mod oidc;
 mod pages;
 mod portal_family;
+mod portal_professional;
 mod reports;
 mod security;
 mod sign_in;
