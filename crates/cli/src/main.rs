@@ -10,6 +10,7 @@ mod deadlines;
 mod demo;
 mod demo_data;
 mod import;
+mod report;
 mod serve;
 mod user;
 mod workdays;
@@ -18,7 +19,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::args::{AuditCommand, Cli, Command, ImportCommand, LaCommand, UserCommand};
+use crate::args::{
+    AuditCommand, Cli, Command, ImportCommand, LaCommand, ReportCommand, UserCommand,
+};
 
 /// mimalloc: imports and the server allocate many small JSON values from several threads,
 /// where glibc's allocator spent a fifth of the import's time (measured with perf).
@@ -64,6 +67,9 @@ fn main() -> ExitCode {
         Command::Audit {
             command: AuditCommand::Verify { db },
         } => return audit::verify(&db),
+        Command::Report {
+            command: ReportCommand::Kpis(args),
+        } => report::kpis(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -904,6 +904,177 @@ impl Figure {
     }
 }
 
+/// One line of an export: a figure, or a part of one, for one LA over a period. Exports
+/// (CSV, spreadsheet, JSON) are these rows, so every format says the same.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportRow {
+    /// Which table: `figures`, `trend`, `backlog`, `active_plans` or `caseload`.
+    pub table: &'static str,
+    /// The LA's code, or `all` for the roll-up.
+    pub la: String,
+    /// The period's first day.
+    pub from: NaiveDate,
+    /// The period's (or month's) last day.
+    pub to: NaiveDate,
+    /// What is counted (e.g. `twenty_weeks`).
+    pub measure: &'static str,
+    /// Which part (e.g. `assessing/6-20`, `need/ASD`, a month `2026-01`); empty for the whole.
+    pub breakdown: String,
+    /// The count, or the numerator of a share.
+    pub value: u32,
+    /// The denominator of a share.
+    pub of: Option<u32>,
+}
+
+impl ExportRow {
+    /// The share as a percentage, for shares.
+    pub fn percent(&self) -> Option<f64> {
+        self.of.and_then(|of| percent(self.value, of))
+    }
+
+    /// The column names, in the order of [`ExportRow::cells`].
+    pub const COLUMNS: [&'static str; 9] = [
+        "table",
+        "la",
+        "from",
+        "to",
+        "measure",
+        "breakdown",
+        "value",
+        "of",
+        "percent",
+    ];
+
+    /// The row as text, one per column (an empty cell for no denominator or percentage).
+    pub fn cells(&self) -> [String; 9] {
+        [
+            self.table.to_string(),
+            self.la.clone(),
+            self.from.to_string(),
+            self.to.to_string(),
+            self.measure.to_string(),
+            self.breakdown.clone(),
+            self.value.to_string(),
+            self.of.map(|o| o.to_string()).unwrap_or_default(),
+            self.percent()
+                .map(|p| format!("{p:.1}"))
+                .unwrap_or_default(),
+        ]
+    }
+}
+
+fn flow_rows(
+    table: &'static str,
+    la: &str,
+    period: Period,
+    breakdown: &str,
+    f: &PeriodFigures,
+    out: &mut Vec<ExportRow>,
+) {
+    let row = |measure, value, of| ExportRow {
+        table,
+        la: la.to_string(),
+        from: period.from,
+        to: period.to,
+        measure,
+        breakdown: breakdown.to_string(),
+        value,
+        of,
+    };
+    let share = |measure, s: Share| row(measure, s.part, Some(s.whole));
+    out.extend([
+        row("requests_received", f.requests_received, None),
+        share("decided_within_six_weeks", f.decided_within_six_weeks),
+        share("refused_to_assess", f.refused_to_assess),
+        share("refused_to_issue", f.refused_to_issue),
+        share("twenty_weeks", f.twenty_weeks.share()),
+        share(
+            "twenty_weeks_excluding_exceptions",
+            f.twenty_weeks.share_excluding_exceptions(),
+        ),
+    ]);
+}
+
+/// Every figure of `kpis` and its monthly `trend` as export rows, for the LA `la` (or `all`).
+pub fn export_rows(la: &str, kpis: &Kpis, trend: &[MonthFigures]) -> Vec<ExportRow> {
+    let mut out = Vec::new();
+    let p = kpis.period;
+    flow_rows("figures", la, p, "", &kpis.figures, &mut out);
+    for m in trend {
+        let month = m.month.from.format("%Y-%m").to_string();
+        flow_rows("trend", la, m.month, &month, &m.figures, &mut out);
+    }
+    let on = |table, measure, breakdown: String, value| ExportRow {
+        table,
+        la: la.to_string(),
+        from: p.from,
+        to: p.to,
+        measure,
+        breakdown,
+        value,
+        of: None,
+    };
+    let b = &kpis.backlog;
+    out.push(on("backlog", "open_requests", String::new(), b.total()));
+    for stage in OpenStage::ALL {
+        out.push(on(
+            "backlog",
+            "open_requests",
+            stage.key().into(),
+            b.at_stage(stage),
+        ));
+        for age in RequestAge::ALL {
+            out.push(on(
+                "backlog",
+                "open_requests",
+                format!("{}/{}", stage.key(), age.key()),
+                b.count(stage, age),
+            ));
+        }
+    }
+    for age in RequestAge::ALL {
+        out.push(on(
+            "backlog",
+            "open_requests",
+            format!("age/{}", age.key()),
+            b.of_age(age),
+        ));
+    }
+    let a = &kpis.active_plans;
+    out.push(on("active_plans", "active_plans", String::new(), a.total));
+    for (group, n) in AgeGroup::ALL.iter().zip(a.by_age) {
+        out.push(on(
+            "active_plans",
+            "active_plans",
+            format!("age/{}", group.key()),
+            n,
+        ));
+    }
+    let code = |t: &Tally| t.code.clone().unwrap_or_else(|| "not_recorded".into());
+    for t in &a.by_need {
+        out.push(on(
+            "active_plans",
+            "active_plans",
+            format!("need/{}", code(t)),
+            t.count,
+        ));
+    }
+    for t in &a.by_placement {
+        out.push(on(
+            "active_plans",
+            "active_plans",
+            format!("placement/{}", code(t)),
+            t.count,
+        ));
+    }
+    for c in &kpis.caseload {
+        let who = c.caseworker.clone().unwrap_or_else(|| "unallocated".into());
+        out.push(on("caseload", "open_cases", who.clone(), c.open_cases));
+        out.push(on("caseload", "open_requests", who, c.open_requests));
+    }
+    out
+}
+
 #[cfg(test)]
 mod hand_worked;
 

@@ -424,3 +424,27 @@ fn the_cases_behind_a_figure_are_the_ones_it_counts() {
     );
     assert_eq!(behind(Figure::ActivePlans), ["F", "G", "H", "O"]);
 }
+
+#[test]
+fn export_rows_carry_each_figure_with_its_denominator() {
+    let facts = facts();
+    let k = kpis(&facts, q1()).unwrap();
+    let rows = export_rows("202", &k, &trend(&facts, q1()).unwrap());
+    let find = |table: &str, measure: &str, breakdown: &str| {
+        rows.iter()
+            .find(|r| r.table == table && r.measure == measure && r.breakdown == breakdown)
+            .map(|r| (r.value, r.of))
+            .unwrap()
+    };
+    assert_eq!(find("figures", "twenty_weeks", ""), (2, Some(4)));
+    assert_eq!(
+        find("figures", "twenty_weeks_excluding_exceptions", ""),
+        (2, Some(3))
+    );
+    assert_eq!(find("trend", "requests_received", "2026-02"), (2, None));
+    assert_eq!(find("backlog", "open_requests", "assessing/30+"), (1, None));
+    assert_eq!(find("active_plans", "active_plans", "need/ASD"), (3, None));
+    assert_eq!(find("caseload", "open_cases", "unallocated"), (2, None));
+    let r = rows.iter().find(|r| r.measure == "twenty_weeks").unwrap();
+    assert_eq!(r.cells()[6..], ["2", "4", "50.0"]);
+}

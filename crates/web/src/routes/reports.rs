@@ -7,6 +7,8 @@
 //! - `GET /reports/advice/overdue?organisation=NAME`: the cases behind an organisation's
 //!   overdue figure, for LA staff (who may see the children).
 
+pub mod export;
+
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};

@@ -1,0 +1,201 @@
+//! `waymark report kpis` run as a process against a demo database: the CSV's shape, a figure
+//! checked against the domain's definition over the same stored facts, the other formats,
+//! and one plain error line for bad input.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use assert_cmd::Command;
+use chrono::NaiveDate;
+use waymark_domain::kpi::{self, Period};
+use waymark_domain::{CaseId, LaCode};
+use waymark_store::Store;
+
+/// The demo's LA.
+const LA: &str = "990";
+const FROM: &str = "2025-01-01";
+const TO: &str = "2025-12-31";
+
+struct Demo {
+    dir: tempfile::TempDir,
+}
+
+impl Demo {
+    fn new() -> Demo {
+        let dir = tempfile::tempdir().unwrap();
+        let demo = Demo { dir };
+        let out = Command::cargo_bin("waymark")
+            .unwrap()
+            .args(["demo", "--no-serve", "--database", &demo.url()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        demo
+    }
+
+    fn url(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("demo.db").display())
+    }
+
+    /// Runs `waymark report kpis` with these arguments: (exit code, stdout, stderr).
+    fn report(&self, args: &[&str]) -> (i32, Vec<u8>, String) {
+        let out = Command::cargo_bin("waymark")
+            .unwrap()
+            .env_remove("WAYMARK_DATABASE_URL")
+            .args(["report", "kpis", "--database", &self.url()])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            out.stdout,
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+}
+
+/// The demo LA's stored facts, read as the store gives them.
+fn stored_facts(url: &str) -> Vec<kpi::KpiFacts> {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = waymark_store::connect(url).await.unwrap();
+        let la = LaCode::parse(LA).unwrap();
+        store
+            .kpi_facts(Some(&la), CaseId(0), 1_000_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, _, f)| f)
+            .collect()
+    })
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+#[test]
+fn report_kpis_writes_csv_json_and_xlsx_whose_figures_are_the_domains() {
+    let demo = Demo::new();
+    let (code, csv, stderr) = demo.report(&["--la", LA, "--from", FROM, "--to", TO]);
+    assert_eq!(code, 0, "{stderr}");
+    let mut reader = csv::Reader::from_reader(csv.as_slice());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "table",
+            "la",
+            "from",
+            "to",
+            "measure",
+            "breakdown",
+            "value",
+            "of",
+            "percent"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let figure = |table: &str, measure: &str| {
+        let row = rows
+            .iter()
+            .find(|r| &r[0] == table && &r[4] == measure && r[5].is_empty())
+            .unwrap_or_else(|| panic!("no {table} {measure}"));
+        (row[6].parse::<u32>().unwrap(), row[7].to_string())
+    };
+    let facts = stored_facts(&demo.url());
+    let expected = kpi::twenty_weeks_of(&facts, d(FROM), d(TO)).unwrap();
+    assert!(expected.issued > 0, "the demo issues plans in {FROM}..{TO}");
+    assert_eq!(
+        figure("figures", "twenty_weeks"),
+        (expected.within, expected.issued.to_string())
+    );
+    let received = facts
+        .iter()
+        .filter(|f| d(FROM) <= f.request_received && f.request_received <= d(TO))
+        .count();
+    assert_eq!(figure("figures", "requests_received").0 as usize, received);
+    assert!(rows.iter().all(|r| &r[1] == LA));
+    let months = rows
+        .iter()
+        .filter(|r| &r[0] == "trend" && &r[4] == "requests_received")
+        .count();
+    assert_eq!(months, 12);
+
+    // Every LA: the LA and the roll-up, as JSON.
+    let (code, json, stderr) = demo.report(&[
+        "--la", "all", "--from", FROM, "--to", TO, "--format", "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let las: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["la"].as_str().unwrap())
+        .collect();
+    assert_eq!(las, [LA, "all"]);
+    assert_eq!(
+        json[1]["kpis"]["figures"]["twenty_weeks"]["issued"],
+        expected.issued
+    );
+    let period = Period::new(d(FROM), d(TO)).unwrap();
+    assert_eq!(
+        json[0]["kpis"]["backlog"],
+        serde_json::to_value(kpi::kpis(&facts, period).unwrap().backlog).unwrap()
+    );
+
+    // A spreadsheet, to a file.
+    let path = demo.dir.path().join("kpis.xlsx");
+    let (code, _, stderr) = demo.report(&[
+        "--la",
+        LA,
+        "--from",
+        FROM,
+        "--to",
+        TO,
+        "--format",
+        "xlsx",
+        "--output",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        std::fs::read(&path).unwrap().starts_with(b"PK"),
+        "a zip file"
+    );
+}
+
+#[test]
+fn report_kpis_refuses_bad_input_in_one_line() {
+    let demo = Demo::new();
+    for (args, says) in [
+        (
+            vec!["--la", LA, "--from", "2025-02-30", "--to", TO],
+            "2025-02-30",
+        ),
+        (
+            vec!["--la", LA, "--from", "2026-01-01", "--to", TO],
+            "ends before that",
+        ),
+        (
+            vec!["--la", "999", "--from", FROM, "--to", TO],
+            "999 has no cases",
+        ),
+        (vec!["--la", "ABC", "--from", FROM, "--to", TO], "3 digits"),
+        (
+            vec!["--la", LA, "--from", "2000-01-01", "--to", TO],
+            "120 or fewer",
+        ),
+        (
+            vec!["--la", LA, "--from", FROM, "--to", TO, "--format", "xlsx"],
+            "--output",
+        ),
+    ] {
+        let (code, stdout, stderr) = demo.report(&args);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(stdout.is_empty(), "{args:?}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
