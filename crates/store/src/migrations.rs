@@ -70,6 +70,11 @@ const SQLITE: &[Embedded] = &[
         description: "kpi facts",
         sql: include_str!("../migrations/sqlite/0009_kpi_facts.sql"),
     },
+    Embedded {
+        version: 10,
+        description: "caseload indexes",
+        sql: include_str!("../migrations/sqlite/0010_caseload_indexes.sql"),
+    },
 ];
 
 /// `crates/store/migrations/postgres/`, in order.
@@ -118,6 +123,11 @@ const POSTGRES: &[Embedded] = &[
         version: 9,
         description: "kpi facts",
         sql: include_str!("../migrations/postgres/0009_kpi_facts.sql"),
+    },
+    Embedded {
+        version: 10,
+        description: "caseload indexes",
+        sql: include_str!("../migrations/postgres/0010_caseload_indexes.sql"),
     },
 ];
 
