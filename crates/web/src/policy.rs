@@ -86,7 +86,7 @@ impl Section {
             Section::Advice => "/advice",
             Section::Caseload => "/caseload",
             Section::Allocation => "/allocation",
-            Section::Reports => "/reports/advice",
+            Section::Reports => "/reports",
             Section::Users => "/admin/users",
             Section::Audit => "/admin/audit",
             Section::Account => "/account",

@@ -91,6 +91,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "plan_changes.html",
     "reports/advice.html",
     "reports/advice_overdue.html",
+    "reports/kpis.html",
+    "reports/cases.html",
 ];
 
 /// The compiled templates, shared by every request.
@@ -698,6 +700,35 @@ mod tests {
                     most_days_overdue => 12, answered => 4, on_time => "75%",
                     months => vec![context! { due => 2, on_time => 1, percent => 50.0 }, context! { due => 0, on_time => 0, percent => () }],
                 }],
+            },
+            "reports/kpis.html" => {
+                let share = context! { part => 1, whole => 2, percent => "50.0%", text => "1 of 2 (50.0%)" };
+                let chart = context! { max => "100", bars => vec![context! {
+                    x => "40", width => "10", y => "60", height => "50", label => "Jan 2026", text => "1 of 2 (50.0%)",
+                }] };
+                context! {
+                    errors => (), form => context! { from => vec!["1", "1", "2026"], to => vec!["31", "3", "2026"] },
+                    from => "1 January 2026", to => "31 March 2026", query => "from-day=1",
+                    requests => 5, requests_href => "/reports/cases?figure=requests",
+                    decided => share.clone(), decided_late_href => (), refused_assess => share.clone(),
+                    refused_assess_href => (), refused_issue => share.clone(), refused_issue_href => (),
+                    twenty => share.clone(), twenty_excl => share.clone(), issued_late_href => (),
+                    months => vec![context! { label => "Jan 2026", requests => 2, twenty => share.clone(), twenty_excl => share }],
+                    twenty_chart => chart.clone(), requests_chart => chart,
+                    ages => vec![context! { label => "Under 6 weeks", count => 1, href => "/reports/cases?figure=open" }],
+                    backlog => vec![context! { label => "Assessing", total => 1, href => (),
+                        cells => vec![context! { count => 1, href => "/reports/cases?figure=open" }] }],
+                    backlog_total => 1, backlog_href => (), active => 4, active_href => (),
+                    plan_ages => vec![context! { label => "Under 5", count => 1 }],
+                    needs => vec![context! { label => "Autistic spectrum disorder (ASD)", count => 3 }],
+                    placements => vec![context! { label => "Not recorded", count => 2 }],
+                    caseload => vec![context! { name => "Sam", open_cases => 5, open_requests => 2 }],
+                }
+            }
+            "reports/cases.html" => context! {
+                total => 1, shown => 1, from => "1 January 2026", to => "31 March 2026",
+                back => "/reports?from-day=1",
+                rows => vec![context! { id => 1, name => "Ada Okafor", received => "1 March 2026" }],
             },
             "reports/advice_overdue.html" => context! {
                 organisation => "Trust",

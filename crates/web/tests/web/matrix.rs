@@ -114,7 +114,10 @@ fn expected(route: &RouteInfo) -> Option<Row> {
         (true, "/cases/new") => STAFF,
         // Figures name organisations, not children: managers, admins, viewers and scrutiny
         // (another LA's admin sees their own LA's). The cases behind them: LA staff.
-        (true, "/reports/advice") => [303, 200, 200, 403, 403, 403, 403, 403, 200, 200, 200],
+        (true, "/reports" | "/reports/kpis.csv" | "/reports/kpis.xlsx" | "/reports/advice") => {
+            [303, 200, 200, 403, 403, 403, 403, 403, 200, 200, 200]
+        }
+        (true, "/reports/cases") => STAFF,
         (true, "/reports/advice/overdue") => STAFF,
         (false, "/cases/new") => [303, 422, 422, 422, 403, 403, 403, 403, 403, 403, 422],
         // Working on a case: staff of its LA. A family or professional who may see the case

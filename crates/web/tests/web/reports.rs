@@ -1,11 +1,14 @@
-//! The LA's figures over HTTP: advice by agency, for managers, viewers and scrutiny, with the
-//! cases behind an overdue figure for staff only.
+//! The LA's figures over HTTP: the KPI dashboard, its exports and the cases behind its figures,
+//! and advice by agency, for managers, viewers and scrutiny, with the cases for staff only.
 
-use chrono::{Duration, Utc};
-use waymark_store::cases;
+#![allow(clippy::unwrap_used)]
+
+use chrono::{Duration, NaiveDate, Utc};
 use waymark_store::domain::actor::{Actor, Role};
 use waymark_store::domain::case::AdviceKind;
 use waymark_store::domain::command::Command;
+use waymark_store::domain::kpi::{self, Period};
+use waymark_store::{CaseId, Store, cases};
 
 use crate::app::{LA_CODE, TestApp, la_code};
 
@@ -97,4 +100,160 @@ async fn advice_by_agency_shows_who_owes_what_and_the_cases_to_staff_only() {
             .status,
         403
     );
+}
+
+/// Three requests received 5 January 2026: Ada assessed on 10 February (within 6 weeks: due
+/// 16 February), Ben refused on 1 March (late), Cy not decided. Returns the app.
+async fn seeded() -> TestApp {
+    let app = TestApp::spawn().await;
+    let staff = Actor {
+        user: "seed".into(),
+        role: Role::Manager,
+        la: la_code(LA_CODE),
+    };
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    for (given, decision) in [
+        ("Ada", Some(("2026-02-10", true))),
+        ("Ben", Some(("2026-03-01", false))),
+        ("Cy", None),
+    ] {
+        let case = app.add_case(given, "Okafor").await;
+        if let Some((on, yes)) = decision {
+            cases::execute(
+                &app.store,
+                &la_code(LA_CODE),
+                case.id,
+                case.version,
+                &Command::DecideWhetherToAssess {
+                    on: day(on),
+                    yes,
+                    reasons: "Reasons given to the family".into(),
+                },
+                &staff,
+                day(on),
+                Utc::now(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        }
+    }
+    app
+}
+
+const Q1: &str = "from-day=1&from-month=1&from-year=2026&to-day=31&to-month=3&to-year=2026";
+
+#[tokio::test]
+async fn the_dashboard_shows_the_domains_figures_with_drill_down_for_staff_only() {
+    let app = seeded().await;
+    // The same figures worked out by the domain over the stored facts.
+    let facts: Vec<_> = app
+        .store
+        .kpi_facts(Some(&la_code(LA_CODE)), CaseId(0), 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, _, f)| f)
+        .collect();
+    let period = Period::new(
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+    )
+    .unwrap();
+    let k = kpi::kpis(&facts, period).unwrap();
+    // Worked by hand: 3 received; Ada within 6 weeks, Ben late: 1 of 2; Ben refused: 1 of 2;
+    // Ada assessing and Cy deciding on 31 March.
+    assert_eq!(k.figures.requests_received, 3);
+    assert_eq!(
+        k.figures.decided_within_six_weeks.to_string(),
+        "1 of 2 (50.0%)"
+    );
+    assert_eq!(k.backlog.total(), 2);
+
+    let (_, mut manager) = app.sign_in_as(Role::Manager).await;
+    let page = manager.get(&format!("/reports?{Q1}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("1 of 2 (50.0%) decisions"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(">3</p>"), "3 requests received");
+    assert!(page.body.contains(r#"role="img""#) && page.body.contains("<desc"));
+    assert!(page.body.contains("Month by month as a table"));
+    assert!(
+        page.body
+            .contains("/reports/cases?figure=decided_late&amp;")
+    );
+    let behind = manager
+        .get(&format!("/reports/cases?figure=decided_late&{Q1}"))
+        .await;
+    assert_eq!(behind.status, 200);
+    assert!(behind.body.contains("Ben Okafor"));
+    assert!(!behind.body.contains("Ada Okafor"));
+    let open = manager
+        .get(&format!("/reports/cases?figure=open&{Q1}"))
+        .await;
+    assert!(open.body.contains("Ada Okafor") && open.body.contains("Cy Okafor"));
+    assert!(!open.body.contains("Ben Okafor"), "refused: not open");
+    // The default period (last 12 whole months) renders too, and the navigation leads here.
+    let default = manager.get("/reports").await;
+    assert_eq!(default.status, 200);
+    assert!(default.body.contains(r#"href="/reports""#));
+
+    // A viewer: the same figures, no way to the cases.
+    let (_, mut viewer) = app.sign_in_as(Role::Viewer).await;
+    let page = viewer.get(&format!("/reports?{Q1}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("1 of 2 (50.0%) decisions"));
+    assert!(!page.body.contains("/reports/cases"));
+    assert!(!page.body.contains("Okafor"));
+    assert_eq!(
+        viewer
+            .get(&format!("/reports/cases?figure=open&{Q1}"))
+            .await
+            .status,
+        403
+    );
+}
+
+#[tokio::test]
+async fn bad_dates_on_the_dashboard_answer_422_with_an_error_summary() {
+    let app = TestApp::spawn().await;
+    let (_, mut manager) = app.sign_in_as(Role::Manager).await;
+    let page = manager
+        .get("/reports?from-day=31&from-month=2&from-year=2026&to-day=1&to-month=3&to-year=2026")
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("There is a problem"));
+    assert!(page.body.contains(r##"href="#from""##));
+    let page = manager
+        .get("/reports?from-day=1&from-month=4&from-year=2026&to-day=1&to-month=3&to-year=2026")
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("ends before that"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn the_figures_download_as_csv_and_xlsx() {
+    let app = seeded().await;
+    let (_, mut viewer) = app.sign_in_as(Role::Viewer).await;
+    let csv = viewer.get(&format!("/reports/kpis.csv?{Q1}")).await;
+    assert_eq!(csv.status, 200);
+    assert_eq!(csv.header("content-type"), "text/csv; charset=utf-8");
+    assert!(csv.header("content-disposition").contains("attachment"));
+    assert!(
+        csv.body
+            .starts_with("table,la,from,to,measure,breakdown,value,of,percent\n")
+    );
+    assert!(csv.body.contains(&format!(
+        "figures,{LA_CODE},2026-01-01,2026-03-31,requests_received,,3,,"
+    )));
+    assert!(csv.body.contains("decided_within_six_weeks,,1,2,50.0"));
+    let xlsx = viewer.get(&format!("/reports/kpis.xlsx?{Q1}")).await;
+    assert_eq!(xlsx.status, 200);
+    assert_eq!(
+        xlsx.header("content-type"),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(xlsx.body.starts_with("PK"));
 }
