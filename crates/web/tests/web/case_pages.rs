@@ -339,7 +339,10 @@ async fn a_change_made_on_an_old_version_is_a_conflict_and_keeps_what_was_typed(
     );
     let case_page = first.get(&format!("/cases/{}", case.id.0)).await;
     assert!(case_page.body.contains("Phoned the family"));
-    assert!(!case_page.body.contains("Met the school"), "nothing saved by the stale form");
+    assert!(
+        !case_page.body.contains("Met the school"),
+        "nothing saved by the stale form"
+    );
     // The second try, from the conflict page, is made on the case as it is now.
     let fresh = input_value(&page.body, "version")
         .unwrap_or_default()
