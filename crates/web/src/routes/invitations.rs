@@ -19,33 +19,33 @@
 //! 404, each with a page saying what to do. Accepting is one transaction in the store (the
 //! account, the organisation's staff list, the access to the case).
 //!
-//! [`send`] is shared with the organisation pages ([`super::organisation`]).
+//! Inviting is here; the invitee's side of the link is in [`accept`]. [`send`] is shared with
+//! the organisation pages ([`super::organisation`]).
 
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use minijinja::context;
-use minijinja::value::{Serde, Value};
+use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use waymark_store::domain::actor::Role;
-use waymark_store::domain::password::check_password;
-use waymark_store::portal::{
-    Acceptance, Invitation, InvitationProblem, NewInvitation, NewNotification, ORGANISATION_KINDS,
-    Organisation,
-};
-use waymark_store::{CaseAccess, CaseId, LaCode, Store, StoreError, User, role_name};
+use waymark_store::portal::{Invitation, NewInvitation, NewNotification, Organisation};
+use waymark_store::{CaseAccess, CaseId, Store};
 
+use super::organisation::{check_new_organisation, find_or_register, kind_options};
 use crate::audit::{self, Action, Record};
 use crate::client_ip::ClientIp;
 use crate::error::{AppResult, FieldErrors};
 use crate::routes::RouteTable;
 use crate::routes::cases::case_id;
-use crate::session::{self, CurrentUser};
+use crate::session::CurrentUser;
 use crate::templates::Nav;
-use crate::{AppState, notices, passwords, policy, token, uk_time};
+use crate::{AppState, notices, policy, token, uk_time};
+
+mod accept;
 
 /// How long an invitation link works.
 pub const VALID_FOR: chrono::Duration = chrono::Duration::days(7);
@@ -60,32 +60,10 @@ pub fn routes<S: Store>() -> RouteTable<S> {
     RouteTable::new()
         .get("/cases/{id}/invite", invite_page::<S>)
         .post("/cases/{id}/invite", invite::<S>)
-        .get("/invitations/{token}", invitation_page::<S>)
-        .post("/invitations/{token}", accept::<S>)
+        .get("/invitations/{token}", accept::invitation_page::<S>)
+        .post("/invitations/{token}", accept::accept::<S>)
 }
 
-/// An organisation kind in plain words.
-pub(crate) fn kind_label(kind: &str) -> &str {
-    match kind {
-        "school" => "School, college or early years setting",
-        "health" => "NHS trust or health service",
-        "social_care" => "Social care team",
-        "educational_psychology" => "Educational psychology service",
-        "other" => "Other organisation",
-        other => other,
-    }
-}
-
-/// The kinds of organisation, as radio options.
-pub(crate) fn kind_options() -> Vec<Value> {
-    ORGANISATION_KINDS
-        .iter()
-        .map(|kind| context! { value => *kind, label => kind_label(kind) })
-        .collect()
-}
-
-/// One `@` with something either side, a dot in the domain and no spaces: enough to catch a
-/// slip (whether the address works is proved by the invitation reaching it).
 pub(crate) fn looks_like_email(text: &str) -> bool {
     match text.split_once('@') {
         Some((local, domain)) => {
@@ -116,70 +94,6 @@ pub(crate) fn check_person(name: &str, email: &str, errors: &mut FieldErrors) {
 }
 
 /// A school's URN as typed: 6 digits (GIAS), spaces allowed.
-pub(crate) fn parse_urn(text: &str) -> Option<String> {
-    let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    (digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
-}
-
-/// A new organisation as typed: its kind, name and (for a school) URN. Errors go under
-/// `{prefix}kind`, `{prefix}name`, `{prefix}urn`.
-pub(crate) fn check_new_organisation(
-    kind: &str,
-    name: &str,
-    urn: &str,
-    prefix: &str,
-    errors: &mut FieldErrors,
-) -> Option<(String, String, Option<String>)> {
-    let mut ok = true;
-    if !ORGANISATION_KINDS.contains(&kind) {
-        errors.add(format!("{prefix}kind"), "Select the kind of organisation");
-        ok = false;
-    }
-    if name.trim().is_empty() {
-        errors.add(format!("{prefix}name"), "Enter the organisation’s name");
-        ok = false;
-    }
-    let urn = if kind == "school" {
-        let parsed = parse_urn(urn);
-        if parsed.is_none() {
-            errors.add(
-                format!("{prefix}urn"),
-                "Enter the school’s URN, 6 digits, as Get Information about Schools shows it",
-            );
-            ok = false;
-        }
-        parsed
-    } else {
-        None
-    };
-    ok.then(|| (kind.to_string(), name.trim().to_string(), urn))
-}
-
-/// The registered organisation that is the same as a new one (a school by its URN, anything
-/// else by kind and name), or a new registration.
-///
-/// # Errors
-/// The store failed.
-pub(crate) async fn find_or_register<S: Store>(
-    store: &S,
-    la: &LaCode,
-    (kind, name, urn): (String, String, Option<String>),
-) -> AppResult<Organisation> {
-    let existing = store.organisations(la).await?.into_iter().find(|o| {
-        o.kind == kind
-            && match &urn {
-                Some(urn) => o.urn.as_deref() == Some(urn.as_str()),
-                None => policy::same_organisation(&o.name, &name),
-            }
-    });
-    match existing {
-        Some(organisation) => Ok(organisation),
-        None => Ok(store
-            .create_organisation(la, &kind, &name, urn.as_deref())
-            .await?),
-    }
-}
-
 /// Who is invited and to what, for [`send`].
 pub(crate) struct Invite<'a> {
     /// Their name.
@@ -602,315 +516,9 @@ async fn invite<S: Store>(
     .into_response())
 }
 
-/// An invitation that can still be used, from the token in its link; otherwise the page
-/// saying why not (404 unknown, 410 used or expired).
-async fn usable<S: Store>(
-    state: &AppState<S>,
-    nav: &Nav,
-    token: &str,
-) -> AppResult<Result<(String, Invitation), Response>> {
-    let problem = if token::is_well_formed(token) {
-        let hash = token::hash(token);
-        match state.store.find_invitation(&hash).await? {
-            Some(invitation) if invitation.used_at.is_some() => InvitationProblem::Used,
-            Some(invitation) if invitation.expires_at <= Utc::now() => InvitationProblem::Expired,
-            Some(invitation) => return Ok(Ok((hash, invitation))),
-            None => InvitationProblem::Unknown,
-        }
-    } else {
-        InvitationProblem::Unknown
-    };
-    problem_page(state, nav, problem).map(Err)
-}
-
-/// Why a link does not work, as a page: 404 for a link that never worked, 410 Gone for one
-/// that did.
-fn problem_page<S: Store>(
-    state: &AppState<S>,
-    nav: &Nav,
-    problem: InvitationProblem,
-) -> AppResult<Response> {
-    let (status, key) = match problem {
-        InvitationProblem::Unknown => (StatusCode::NOT_FOUND, "unknown"),
-        InvitationProblem::Used => (StatusCode::GONE, "used"),
-        InvitationProblem::Expired => (StatusCode::GONE, "expired"),
-    };
-    let html =
-        state
-            .templates
-            .render("invitations/problem.html", nav, context! { problem => key })?;
-    Ok((status, html).into_response())
-}
-
-/// What the invitation is for, in words for the person invited. It does not name the child:
-/// the link may have been forwarded.
-async fn purpose<S: Store>(state: &AppState<S>, invitation: &Invitation) -> AppResult<String> {
-    let organisation = match invitation.organisation_id {
-        Some(id) => state
-            .store
-            .organisations(&invitation.la)
-            .await?
-            .into_iter()
-            .find(|o| o.id == id)
-            .map(|o| o.name),
-        None => None,
-    };
-    let staff_of = organisation
-        .as_deref()
-        .map(|name| format!("as staff of {name}, "))
-        .unwrap_or_default();
-    Ok(match (invitation.role.as_str(), invitation.case_id) {
-        ("parent", _) if invitation.young_person => {
-            "to follow your own EHC needs assessment and plan".to_string()
-        }
-        ("parent", _) => {
-            "to follow your child’s EHC needs assessment and plan as their parent or carer"
-                .to_string()
-        }
-        (_, Some(_)) if invitation.relation.as_deref() == Some(CaseAccess::NAMED) => {
-            format!("{staff_of}for a child whose EHC plan names your setting")
-        }
-        (_, Some(_)) => format!("{staff_of}to give advice for a child’s EHC needs assessment"),
-        (_, None) => match organisation {
-            Some(name) if invitation.organisation_admin => {
-                format!("to join {name}’s staff on Waymark, and manage who else does")
-            }
-            Some(name) => format!("to join {name}’s staff on Waymark"),
-            None => "to join Waymark".to_string(),
-        },
-    })
-}
-
-/// How the person at the link accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// No account yet: choose a password.
-    New,
-    /// Signed in with the account the invitation is for: accept with it.
-    Existing,
-    /// An account exists: sign in first.
-    SignIn,
-    /// Signed in as someone else: sign out first.
-    OtherUser,
-    /// The account that exists is of another kind or council: it cannot take this invitation.
-    Cannot,
-}
-
-impl Mode {
-    fn key(self) -> &'static str {
-        match self {
-            Mode::New => "new",
-            Mode::Existing => "existing",
-            Mode::SignIn => "sign_in",
-            Mode::OtherUser => "other_user",
-            Mode::Cannot => "cannot",
-        }
-    }
-}
-
-/// Whether an existing account can take an invitation: the same kind of account, in the same
-/// council, and not disabled.
-fn fits(account: &User, invitation: &Invitation) -> bool {
-    role_name(account.role) == invitation.role && account.la == invitation.la && !account.disabled
-}
-
-async fn mode<S: Store>(
-    state: &AppState<S>,
-    invitation: &Invitation,
-    signed_in: Option<&CurrentUser>,
-) -> AppResult<(Mode, Option<User>)> {
-    let account = state.store.find_user_by_email(&invitation.email).await?;
-    let mode = match (&account, signed_in) {
-        (Some(account), _) if !fits(account, invitation) => Mode::Cannot,
-        (Some(account), Some(user)) if user.id() == account.id => Mode::Existing,
-        (_, Some(_)) => Mode::OtherUser,
-        (Some(_), None) => Mode::SignIn,
-        (None, None) => Mode::New,
-    };
-    Ok((mode, account))
-}
-
-async fn render_invitation<S: Store>(
-    state: &AppState<S>,
-    nav: &Nav,
-    token: &str,
-    invitation: &Invitation,
-    mode: Mode,
-    errors: &FieldErrors,
-) -> AppResult<Response> {
-    let next: String =
-        url::form_urlencoded::byte_serialize(format!("/invitations/{token}").as_bytes()).collect();
-    let html = state.templates.render(
-        "invitations/accept.html",
-        nav,
-        context! {
-            errors => Serde(errors),
-            token => token,
-            mode => mode.key(),
-            name => &invitation.name,
-            email => &invitation.email,
-            purpose => purpose(state, invitation).await?,
-            professional => invitation.role == role_name(Role::Professional),
-            expires => uk_time::date_and_time(invitation.expires_at),
-            sign_in_href => format!("/sign-in?next={next}"),
-        },
-    )?;
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((status, html).into_response())
-}
-
-/// `GET /invitations/{token}`.
-async fn invitation_page<S: Store>(
-    State(state): State<AppState<S>>,
-    nav: Nav,
-    user: Option<CurrentUser>,
-    Path(token): Path<String>,
-) -> AppResult<Response> {
-    let (_, invitation) = match usable(&state, &nav, &token).await? {
-        Ok(found) => found,
-        Err(page) => return Ok(page),
-    };
-    let (mode, _) = mode(&state, &invitation, user.as_ref()).await?;
-    render_invitation(&state, &nav, &token, &invitation, mode, &FieldErrors::new()).await
-}
-
-/// The password form.
-#[derive(Default, Deserialize)]
-#[serde(default)]
-struct AcceptForm {
-    new_password: String,
-    confirm_password: String,
-}
-
-/// Where someone goes once they have accepted: a professional without a second factor sets
-/// one up first; anyone else to their home page.
-fn after_accepting(account: &User) -> &'static str {
-    if account.role == Role::Professional && account.totp_secret.is_none() {
-        "/account/two-factor"
-    } else {
-        policy::home(account.role)
-    }
-}
-
-/// `POST /invitations/{token}`: accepts with a new account (the password form) or with the
-/// signed-in account the invitation is for.
-async fn accept<S: Store>(
-    State(state): State<AppState<S>>,
-    nav: Nav,
-    ip: ClientIp,
-    user: Option<CurrentUser>,
-    Path(token): Path<String>,
-    Form(form): Form<AcceptForm>,
-) -> AppResult<Response> {
-    let (hash, invitation) = match usable(&state, &nav, &token).await? {
-        Ok(found) => found,
-        Err(page) => return Ok(page),
-    };
-    let (mode, _) = mode(&state, &invitation, user.as_ref()).await?;
-    let now = Utc::now();
-    let acceptance = match (mode, &user) {
-        (Mode::Existing, Some(user)) => Acceptance::Existing(user.id()),
-        (Mode::New, _) => {
-            let mut errors = FieldErrors::new();
-            if form.new_password.is_empty() {
-                errors.add("new_password", "Enter a password");
-            } else if let Err(problem) = check_password(&form.new_password, &invitation.email) {
-                errors.add("new_password", problem.to_string());
-            } else if form.new_password != form.confirm_password {
-                errors.add("confirm_password", "Enter the same password twice");
-            }
-            if !errors.is_empty() {
-                return render_invitation(&state, &nav, &token, &invitation, mode, &errors).await;
-            }
-            Acceptance::NewAccount {
-                password_hash: passwords::hash(form.new_password).await?,
-            }
-        }
-        // Nothing to accept with here: the page says what to do.
-        (other, _) => {
-            return render_invitation(
-                &state,
-                &nav,
-                &token,
-                &invitation,
-                other,
-                &FieldErrors::new(),
-            )
-            .await;
-        }
-    };
-    let existing = matches!(acceptance, Acceptance::Existing(_));
-    let account = match state.store.accept_invitation(&hash, acceptance, now).await {
-        Ok(Ok(account)) => account,
-        Ok(Err(problem)) => return problem_page(&state, &nav, problem),
-        // Someone made an account with this address since the page was shown.
-        Err(StoreError::DuplicateEmail) => {
-            return render_invitation(
-                &state,
-                &nav,
-                &token,
-                &invitation,
-                Mode::SignIn,
-                &FieldErrors::new(),
-            )
-            .await;
-        }
-        Err(other) => return Err(other.into()),
-    };
-    audit::record_for(
-        &state.store,
-        Some(account.id),
-        &invitation.la,
-        Action::AcceptInvitation,
-        Record::Invitation(invitation.id, invitation.case_id),
-        &ip,
-    )
-    .await?;
-    let mut response = Redirect::to(after_accepting(&account)).into_response();
-    if !existing {
-        let cookie = session::start(&state, &account, now).await?;
-        response.headers_mut().append(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn urns_are_six_digits() {
-        assert_eq!(parse_urn("100 001").as_deref(), Some("100001"));
-        assert_eq!(parse_urn("10000"), None);
-        assert_eq!(parse_urn("10000a"), None);
-        assert_eq!(parse_urn("10000123"), None);
-    }
-
-    #[test]
-    fn a_new_school_needs_its_urn_and_other_organisations_do_not_keep_one() {
-        let mut errors = FieldErrors::new();
-        assert_eq!(
-            check_new_organisation("school", "Hillside", "12", "org_", &mut errors),
-            None
-        );
-        assert!(errors.get("org_urn").is_some());
-        let mut errors = FieldErrors::new();
-        assert_eq!(
-            check_new_organisation("health", " Riverside Trust ", "123456", "", &mut errors),
-            Some(("health".into(), "Riverside Trust".into(), None))
-        );
-        assert!(errors.is_empty());
-        let mut errors = FieldErrors::new();
-        assert_eq!(
-            check_new_organisation("spaceship", "", "", "", &mut errors),
-            None
-        );
-        assert_eq!(errors.len(), 2);
-    }
 
     #[test]
     fn email_addresses_are_checked_for_slips_only() {

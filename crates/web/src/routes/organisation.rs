@@ -14,6 +14,9 @@
 //!   `POST /admin/organisations/invite`: invite an organisation's first administrator.
 //!
 //! Professionals set up two-factor authentication before these pages open to them.
+//!
+//! The rules for registering an organisation ([`check_new_organisation`], [`find_or_register`])
+//! are here too: the invitation form registers one on the spot.
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -22,9 +25,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use minijinja::context;
 use minijinja::value::Serde;
+use minijinja::value::Value;
 use serde::{Deserialize, Serialize};
 use waymark_store::domain::actor::Role;
-use waymark_store::{CaseAccess, Store, UserId};
+use waymark_store::portal::{ORGANISATION_KINDS, Organisation};
+use waymark_store::{CaseAccess, LaCode, Store, UserId};
 
 use crate::audit::{self, Action, Record};
 use crate::client_ip::ClientIp;
@@ -45,6 +50,92 @@ pub fn routes<S: Store>() -> RouteTable<S> {
         .get("/admin/organisations", register_page::<S>)
         .post("/admin/organisations", register::<S>)
         .post("/admin/organisations/invite", invite_administrator::<S>)
+}
+
+/// An organisation kind in plain words.
+pub(crate) fn kind_label(kind: &str) -> &str {
+    match kind {
+        "school" => "School, college or early years setting",
+        "health" => "NHS trust or health service",
+        "social_care" => "Social care team",
+        "educational_psychology" => "Educational psychology service",
+        "other" => "Other organisation",
+        other => other,
+    }
+}
+
+/// The kinds of organisation, as radio options.
+pub(crate) fn kind_options() -> Vec<Value> {
+    ORGANISATION_KINDS
+        .iter()
+        .map(|kind| context! { value => *kind, label => kind_label(kind) })
+        .collect()
+}
+
+/// One `@` with something either side, a dot in the domain and no spaces: enough to catch a
+/// slip (whether the address works is proved by the invitation reaching it).
+pub(crate) fn parse_urn(text: &str) -> Option<String> {
+    let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    (digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit())).then_some(digits)
+}
+
+/// A new organisation as typed: its kind, name and (for a school) URN. Errors go under
+/// `{prefix}kind`, `{prefix}name`, `{prefix}urn`.
+pub(crate) fn check_new_organisation(
+    kind: &str,
+    name: &str,
+    urn: &str,
+    prefix: &str,
+    errors: &mut FieldErrors,
+) -> Option<(String, String, Option<String>)> {
+    let mut ok = true;
+    if !ORGANISATION_KINDS.contains(&kind) {
+        errors.add(format!("{prefix}kind"), "Select the kind of organisation");
+        ok = false;
+    }
+    if name.trim().is_empty() {
+        errors.add(format!("{prefix}name"), "Enter the organisation’s name");
+        ok = false;
+    }
+    let urn = if kind == "school" {
+        let parsed = parse_urn(urn);
+        if parsed.is_none() {
+            errors.add(
+                format!("{prefix}urn"),
+                "Enter the school’s URN, 6 digits, as Get Information about Schools shows it",
+            );
+            ok = false;
+        }
+        parsed
+    } else {
+        None
+    };
+    ok.then(|| (kind.to_string(), name.trim().to_string(), urn))
+}
+
+/// The registered organisation that is the same as a new one (a school by its URN, anything
+/// else by kind and name), or a new registration.
+///
+/// # Errors
+/// The store failed.
+pub(crate) async fn find_or_register<S: Store>(
+    store: &S,
+    la: &LaCode,
+    (kind, name, urn): (String, String, Option<String>),
+) -> AppResult<Organisation> {
+    let existing = store.organisations(la).await?.into_iter().find(|o| {
+        o.kind == kind
+            && match &urn {
+                Some(urn) => o.urn.as_deref() == Some(urn.as_str()),
+                None => policy::same_organisation(&o.name, &name),
+            }
+    });
+    match existing {
+        Some(organisation) => Ok(organisation),
+        None => Ok(store
+            .create_organisation(la, &kind, &name, urn.as_deref())
+            .await?),
+    }
 }
 
 /// A user id from a path: anything else is a page that does not exist.
@@ -134,7 +225,7 @@ async fn render_staff<S: Store>(
         organisations.push(context! {
             id => organisation.id,
             name => &organisation.name,
-            kind => invitations::kind_label(&organisation.kind),
+            kind => kind_label(&organisation.kind),
             urn => &organisation.urn,
             staff => staff,
             waiting => waiting,
@@ -347,7 +438,7 @@ async fn render_register<S: Store>(
         rows.push(context! {
             id => o.id,
             name => &o.name,
-            kind => invitations::kind_label(&o.kind),
+            kind => kind_label(&o.kind),
             urn => &o.urn,
             staff => staff.len(),
             admins => staff.iter().filter(|(_, a)| *a).count(),
@@ -365,7 +456,7 @@ async fn render_register<S: Store>(
             form => Serde(typed),
             organisations => rows,
             options => options,
-            kinds => invitations::kind_options(),
+            kinds => kind_options(),
             registered => registered,
         },
     )?;
@@ -408,16 +499,12 @@ async fn register<S: Store>(
 ) -> AppResult<Response> {
     let admin = policy::can_manage_users(&user).ok_or(AppError::Forbidden)?;
     let mut errors = FieldErrors::new();
-    let Some(new) = invitations::check_new_organisation(
-        form.kind.trim(),
-        &form.name,
-        &form.urn,
-        "",
-        &mut errors,
-    ) else {
+    let Some(new) =
+        check_new_organisation(form.kind.trim(), &form.name, &form.urn, "", &mut errors)
+    else {
         return render_register(&state, &nav, &admin, &form, &errors, None).await;
     };
-    let organisation = invitations::find_or_register(&state.store, admin.la(), new).await?;
+    let organisation = find_or_register(&state.store, admin.la(), new).await?;
     audit::record(
         &state.store,
         &user,
@@ -494,6 +581,36 @@ async fn invite_administrator<S: Store>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn urns_are_six_digits() {
+        assert_eq!(parse_urn("100 001").as_deref(), Some("100001"));
+        assert_eq!(parse_urn("10000"), None);
+        assert_eq!(parse_urn("10000a"), None);
+        assert_eq!(parse_urn("10000123"), None);
+    }
+
+    #[test]
+    fn a_new_school_needs_its_urn_and_other_organisations_do_not_keep_one() {
+        let mut errors = FieldErrors::new();
+        assert_eq!(
+            check_new_organisation("school", "Hillside", "12", "org_", &mut errors),
+            None
+        );
+        assert!(errors.get("org_urn").is_some());
+        let mut errors = FieldErrors::new();
+        assert_eq!(
+            check_new_organisation("health", " Riverside Trust ", "123456", "", &mut errors),
+            Some(("health".into(), "Riverside Trust".into(), None))
+        );
+        assert!(errors.is_empty());
+        let mut errors = FieldErrors::new();
+        assert_eq!(
+            check_new_organisation("spaceship", "", "", "", &mut errors),
+            None
+        );
+        assert_eq!(errors.len(), 2);
+    }
 
     #[test]
     fn only_numbers_are_user_ids() {
