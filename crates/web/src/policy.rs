@@ -213,6 +213,9 @@ pub async fn can_view_case<'u, S: Store>(
                 reach: Reach::Staff,
             }));
         }
+        // A professional reaches a child's record only once their second factor is set up
+        // (their own pages send them to set it up; here the record is simply not there).
+        Role::Professional if user.user().totp_secret.is_none() => return Ok(None),
         Role::Professional => &[CaseAccess::ADVICE, CaseAccess::NAMED],
         Role::Parent => &[CaseAccess::PARENT],
         Role::Viewer | Role::Scrutiny => return Ok(None),

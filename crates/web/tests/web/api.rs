@@ -1000,6 +1000,7 @@ async fn documents_are_for_la_staff_and_not_found_to_another_la() {
     let theirs = user_in(&app, Role::Admin, OTHER_LA_CODE, "docs-other").await;
     let their_token = token_for(&app, &theirs).await;
     let professional = app.add_user(Role::Professional, "docs-prof").await;
+    app.with_second_factor(&professional).await;
     app.grant(&professional, case.id, CaseAccess::ADVICE).await;
     let prof_token = token_for(&app, &professional).await;
     for (who, token, status) in [
@@ -1154,6 +1155,7 @@ async fn cases_of_another_la_or_without_a_relation_are_not_found() {
     let caseworker = app.add_user(Role::Caseworker, "scope").await;
     let token = token_for(&app, &caseworker).await;
     let professional = app.add_user(Role::Professional, "noaccess").await;
+    app.with_second_factor(&professional).await;
     let prof_token = token_for(&app, &professional).await;
     let parent = app.add_user(Role::Parent, "otherparent").await;
     let other_child = app.add_case("Cy", "Sibling").await;
@@ -1511,11 +1513,13 @@ async fn every_api_route_answers_every_role_with_a_token_as_expected() {
             Caller::Caseworker => Some(app.add_user(Role::Caseworker, "m-cw").await),
             Caller::ProfessionalWithAccess => {
                 let user = app.add_user(Role::Professional, "m-with").await;
+                app.with_second_factor(&user).await;
                 app.grant(&user, child.id, CaseAccess::ADVICE).await;
                 Some(user)
             }
             Caller::ProfessionalWithout => {
                 let user = app.add_user(Role::Professional, "m-without").await;
+                app.with_second_factor(&user).await;
                 app.grant(&user, other_child.id, CaseAccess::NAMED).await;
                 Some(user)
             }

@@ -314,6 +314,15 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("create user {email}: {e}"))
     }
 
+    /// Sets up a second factor for `user` (a professional reaches no child's record without
+    /// one).
+    pub async fn with_second_factor(&self, user: &User) {
+        self.store
+            .set_totp_secret(user.id, Some("JBSWY3DPEHPK3PXP"))
+            .await
+            .unwrap_or_else(|e| panic!("set up a second factor: {e}"));
+    }
+
     /// Makes an account in [`LA_CODE`] with a made-up email from its role and `who`.
     pub async fn add_user(&self, role: Role, who: &str) -> User {
         let email = format!(

@@ -683,3 +683,17 @@ async fn a_manager_hands_a_case_over_with_a_note_and_actions_follow_the_role() {
     assert!(page.body.contains("This case was closed on"));
     assert!(!page.body.contains("What you can do now"));
 }
+
+#[tokio::test]
+async fn a_professional_reaches_a_childs_record_only_with_a_second_factor() {
+    let app = TestApp::spawn().await;
+    let case = app.add_case("Ada", "Okafor").await;
+    let professional = app.add_user(Role::Professional, "nofactor").await;
+    app.grant(&professional, case.id, waymark_store::CaseAccess::ADVICE)
+        .await;
+    let mut browser = app.session_for(&professional).await;
+    let path = format!("/cases/{}", case.id.0);
+    assert_eq!(browser.get(&path).await.status, 404);
+    app.with_second_factor(&professional).await;
+    assert_eq!(browser.get(&path).await.status, 200);
+}

@@ -781,6 +781,7 @@ async fn a_professionals_thread_is_separate_from_the_familys() {
     let case = app.add_case("Ada", "Apart").await;
     let (me, mut parent) = parent_of(&app, case.id).await;
     let (pro, mut professional) = app.sign_in_as(Role::Professional).await;
+    app.with_second_factor(&pro).await;
     app.grant(&pro, case.id, CaseAccess::ADVICE).await;
     let id = case.id.0;
     let theirs = format!("/cases/{id}/messages/{}", pro.id.0);
