@@ -369,7 +369,7 @@ test('a request goes from the new-request form to an issued final plan and a han
     await fillDate(page, 'from', on(45));
     await fillDate(page, 'to', on(45));
     const note = "The family could not attend the educational psychologist's visit: Maya was ill.";
-    await page.getByRole('textbox', { name: 'What happened', exact: true }).fill(note);
+    await page.getByRole('textbox', { name: 'Details', exact: true }).fill(note);
     await checkA11y(page, 'journey-record-exception');
     await save(page, id, 'Exception recorded');
 
