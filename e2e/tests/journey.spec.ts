@@ -794,19 +794,7 @@ test.describe('problems the journey found, fixed', () => {
     ).toHaveAccessibleDescription(/This child may already have a case/);
   });
 
-});
-
-// Problems the journey found in the pages, each a test of the right behaviour, marked fixme
-// until the page is fixed. Run them with WAYMARK_E2E_KNOWN_BUGS=1 to see which are fixed,
-// then move those out of this group.
-test.describe('known problems in the journey pages', () => {
-  test.fixme(
-    process.env.WAYMARK_E2E_KNOWN_BUGS !== '1',
-    'known problems: the pages need fixing first (WAYMARK_E2E_KNOWN_BUGS=1 runs them)',
-  );
-
-  // A caseworker records a new request from their caseload, but no page links to
-  // /cases/new: it can only be reached by typing its address.
+  // A caseworker records a new request from their caseload: it links to /cases/new.
   test('the caseload leads to the new-request form', async ({ page }) => {
     test.skip(test.info().project.name !== 'desktop', 'not about the width');
     const user = createUser('caseworker', uniqueEmail('new-link', 'desktop'), PASSWORD);
