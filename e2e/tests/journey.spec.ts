@@ -377,9 +377,12 @@ test('a request goes from the new-request form to an issued final plan and a han
       `Missed appointment, from ${longDate(on(45))} to ${longDate(on(45))}`,
     );
     await expect(c.exceptions).toContainText(note);
-    // reg 8(2), 13(3): a missed appointment excuses the advice and the final plan, not reg 5.
+    // reg 8(2), 13(3): a missed appointment excuses the advice and the final plan, not reg 5;
+    // it is shown beside clocks still running or late, not one already met on time.
     const row = (name: RegExp) => c.clocks.getByRole('row', { name });
-    await expect(row(/Advice given/).first()).toContainText('Exception applies');
+    await expect(row(/Advice given/).first()).toContainText('Met on time');
+    await expect(row(/Advice given/).first()).not.toContainText('Exception applies');
+    await expect(row(/Advice given/).last()).toContainText('Exception applies');
     await expect(row(/Final EHC plan issued/)).toContainText('Exception applies');
     await expect(row(/Decide whether to assess/)).not.toContainText('Exception applies');
     await expect(c.history.first()).toContainText('Exception recorded: Missed appointment');

@@ -201,8 +201,9 @@ fn clock_rows(case: &Case, today: chrono::NaiveDate) -> AppResult<Vec<ClockRow>>
             tag: status_tag(reading.status),
             days_remaining: reading.days_remaining,
             days_overdue: reading.days_overdue,
-            // Only where it explains lateness: a clock met on time needs no excuse.
-            excused: !reading.exceptions.is_empty() && reading.days_overdue.is_some(),
+            // Beside clocks still running or met late: a clock met on time needs no excuse.
+            excused: !reading.exceptions.is_empty()
+                && reading.status != clock::ClockStatus::MetOnTime,
         })
         .collect())
 }
