@@ -44,6 +44,7 @@ pub mod audit;
 pub mod client_ip;
 pub mod cookies;
 pub mod csrf;
+pub mod download;
 pub mod error;
 pub mod forms;
 pub mod letters;

@@ -683,11 +683,7 @@ impl Allocator<'_> {
 
     /// The user as the case rules see them: their number (never their name), role and LA.
     pub fn actor(&self) -> Actor {
-        Actor {
-            user: self.user.id().to_string(),
-            role: self.user.role(),
-            la: self.user.la().clone(),
-        }
+        crate::routes::cases::actor(self.user)
     }
 
     /// A page of the LA's open cases that have no caseworker, soonest deadline first.

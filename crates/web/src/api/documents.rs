@@ -274,36 +274,7 @@ pub async fn download<S: Store>(
         work.case_id(),
     )
     .await?;
-    let content_type = HeaderValue::from_str(&document.info.content_type)
-        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (
-                header::CONTENT_DISPOSITION,
-                attachment(&document.info.filename),
-            ),
-        ],
-        document.content,
-    )
-        .into_response())
-}
-
-/// `Content-Disposition: attachment` with the stored file name, cut to characters that need
-/// no quoting (a name is the uploader's choice, so it cannot be trusted in a header).
-fn attachment(filename: &str) -> HeaderValue {
-    let safe: String = filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    HeaderValue::from_str(&format!("attachment; filename=\"{safe}\""))
-        .unwrap_or(HeaderValue::from_static("attachment"))
+    Ok(crate::download::document(document))
 }
 
 /// `POST /api/v1/cases/{id}/documents?kind=...&title=...&filename=...`: store a file sent as
@@ -534,17 +505,5 @@ mod tests {
         );
         assert_eq!(upload_error_field(&upload("a.pdf", b"MZ\x90\x00")), "body");
         assert_eq!(upload_error_field(&upload("a.pdf", b"")), "body");
-    }
-
-    #[test]
-    fn attachment_names_keep_only_safe_characters() {
-        assert_eq!(
-            attachment("R-1 decision.pdf"),
-            "attachment; filename=\"R-1 decision.pdf\""
-        );
-        assert_eq!(
-            attachment("a\"b\r\nc;d.pdf"),
-            "attachment; filename=\"a_b__c_d.pdf\""
-        );
     }
 }

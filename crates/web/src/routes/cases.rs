@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use chrono::Utc;
 use minijinja::context;
@@ -495,30 +495,7 @@ async fn document<S: Store>(
         &ip,
     )
     .await?;
-    let mut response = document.content.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&document.info.content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    // Only safe characters in the header; the name is the one Waymark stored.
-    let safe: String = document
-        .info
-        .filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    Ok(crate::download::document(document))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -254,31 +254,9 @@ async fn document<S: Store>(
     Ok(download(document))
 }
 
-/// A stored document as a download: its type, and a file name of safe characters only.
+/// A stored document as a download.
 pub(crate) fn download(document: Document) -> Response {
-    let mut response = document.content.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&document.info.content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    let safe: String = document
-        .info
-        .filename
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    response
+    crate::download::document(document)
 }
 
 /// Checks an uploaded file (type from its content, size, virus scan) and keeps it as a

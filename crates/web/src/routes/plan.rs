@@ -500,19 +500,11 @@ async fn version_pdf<S: Store>(
     )
     .await?;
     let pdf = letters::plan_pdf(&state.config.la_name, &loaded.case, &v)?;
-    let mut response = pdf.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/pdf"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"plan-{}-version-{}.pdf\"",
-        loaded.id.0, v.version
-    )) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    Ok(crate::download::attachment(
+        "application/pdf",
+        &format!("plan-{}-version-{}.pdf", loaded.id.0, v.version),
+        pdf,
+    ))
 }
 
 /// `?from=N&to=M`.

@@ -19,7 +19,7 @@ pub mod export;
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Datelike;
 use minijinja::context;
@@ -473,18 +473,12 @@ async fn download<S: Store>(
     };
     let bytes = bytes.map_err(|_| AppError::Internal("kpi_export"))?;
     let name = format!(
-        "attachment; filename=\"kpis-{}-{}-to-{}.{ext}\"",
+        "kpis-{}-{}-to-{}.{ext}",
         reports.la(),
         period.from(),
         period.to()
     );
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(value) = HeaderValue::from_str(&name) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    Ok(crate::download::attachment(content_type, &name, bytes))
 }
 
 /// `GET /reports/kpis.csv`.
