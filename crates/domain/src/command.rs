@@ -160,6 +160,32 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The command's stable name, as its JSON `type` and the audit trail give it
+    /// (`"decide_whether_to_assess"`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::AllocateCaseworker { .. } => "allocate_caseworker",
+            Command::DecideWhetherToAssess { .. } => "decide_whether_to_assess",
+            Command::RequestAdvice { .. } => "request_advice",
+            Command::RecordAdviceReceived { .. } => "record_advice_received",
+            Command::DeclineAdviceRequest { .. } => "decline_advice_request",
+            Command::RecordException { .. } => "record_exception",
+            Command::DecideWhetherToIssue { .. } => "decide_whether_to_issue",
+            Command::SavePlan { .. } => "save_plan",
+            Command::ServeDraft { .. } => "serve_draft",
+            Command::RecordRepresentations { .. } => "record_representations",
+            Command::ConsultSchool { .. } => "consult_school",
+            Command::RecordConsultationResponse { .. } => "record_consultation_response",
+            Command::IssueFinalPlan { .. } => "issue_final_plan",
+            Command::RecordSenNeeds { .. } => "record_sen_needs",
+            Command::RecordDisagreement { .. } => "record_disagreement",
+            Command::AddNote { .. } => "add_note",
+            Command::CloseCase { .. } => "close_case",
+        }
+    }
+}
+
 /// A new request for an EHC needs assessment: the command that starts a case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewRequest {

@@ -694,3 +694,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_commands_name_is_its_json_type() {
+    let day = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+    for command in [
+        Command::AddNote { text: "x".into() },
+        Command::DecideWhetherToAssess {
+            on: day,
+            yes: true,
+            reasons: String::new(),
+        },
+        Command::DeclineAdviceRequest {
+            number: 1,
+            reason: "x".into(),
+        },
+        Command::CloseCase {
+            on: day,
+            reason: ClosureReason::Withdrawn,
+        },
+    ] {
+        let json = serde_json::to_value(&command).unwrap();
+        assert_eq!(json["type"], command.name());
+    }
+}

@@ -837,7 +837,7 @@ async fn submit<S: Store>(
     audit::record(
         &state.store,
         &user,
-        AuditAction::CaseCommand(command_name(&command)),
+        AuditAction::CaseCommand(command.name()),
         Record::Case(id),
         &ip,
     )
@@ -854,27 +854,4 @@ async fn submit<S: Store>(
     )
     .await?;
     Ok(Redirect::to(&format!("/cases/{}?done={}", id.0, action.key())).into_response())
-}
-
-/// The command's name in the audit trail (as the API names it).
-pub(crate) fn command_name(command: &Command) -> &'static str {
-    match command {
-        Command::AllocateCaseworker { .. } => "allocate_caseworker",
-        Command::DecideWhetherToAssess { .. } => "decide_whether_to_assess",
-        Command::RequestAdvice { .. } => "request_advice",
-        Command::RecordAdviceReceived { .. } => "record_advice_received",
-        Command::DeclineAdviceRequest { .. } => "decline_advice_request",
-        Command::RecordException { .. } => "record_exception",
-        Command::DecideWhetherToIssue { .. } => "decide_whether_to_issue",
-        Command::SavePlan { .. } => "save_plan",
-        Command::ServeDraft { .. } => "serve_draft",
-        Command::RecordRepresentations { .. } => "record_representations",
-        Command::ConsultSchool { .. } => "consult_school",
-        Command::RecordConsultationResponse { .. } => "record_consultation_response",
-        Command::IssueFinalPlan { .. } => "issue_final_plan",
-        Command::RecordSenNeeds { .. } => "record_sen_needs",
-        Command::RecordDisagreement { .. } => "record_disagreement",
-        Command::AddNote { .. } => "add_note",
-        Command::CloseCase { .. } => "close_case",
-    }
 }

@@ -244,7 +244,7 @@ async fn answered<S: Store>(
     audit::record(
         &state.store,
         user,
-        Action::CaseCommand(crate::routes::case_actions::command_name(command)),
+        Action::CaseCommand(command.name()),
         Record::Case(changed.id),
         ip,
     )

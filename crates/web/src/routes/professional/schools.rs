@@ -140,7 +140,7 @@ pub(super) async fn answer_consultation<S: Store>(
     audit::record(
         &state.store,
         &user,
-        Action::CaseCommand(crate::routes::case_actions::command_name(&command)),
+        Action::CaseCommand(command.name()),
         Record::Case(id),
         &ip,
     )
