@@ -13,6 +13,9 @@
 //!   cases per caseworker ([`CaseworkerLoad`]);
 //! - per LA and for every LA together ([`by_la`]).
 //!
+//! The period figures are sums of [`Flow`]s, so a store can count flows per LA and month as
+//! cases change and roll them up nationally without reading cases.
+//!
 //! Annual reviews and amended plans are not in the facts yet, so they have no figures here.
 
 use std::collections::BTreeMap;
@@ -212,11 +215,6 @@ impl Share {
     pub fn percent(&self) -> Option<f64> {
         percent(self.part, self.whole)
     }
-
-    fn count(&mut self, yes: bool) {
-        self.whole += 1;
-        self.part += u32::from(yes);
-    }
 }
 
 impl fmt::Display for Share {
@@ -323,6 +321,34 @@ impl Period {
         out
     }
 
+    /// The whole calendar months inside the period (first day of the first, first day of the
+    /// last), as a store keeps flows counted; none when no whole month fits.
+    pub fn whole_months(&self) -> Option<(NaiveDate, NaiveDate)> {
+        let first = if self.from.day() == 1 {
+            self.from
+        } else {
+            self.from.with_day(1)?.checked_add_months(Months::new(1))?
+        };
+        let after_last = self.to.succ_opt()?;
+        let last = if after_last.day() == 1 {
+            after_last.checked_sub_months(Months::new(1))?
+        } else {
+            self.to.with_day(1)?.checked_sub_months(Months::new(1))?
+        };
+        (first <= last).then_some((first, last))
+    }
+
+    /// Whether the period is made of whole calendar months.
+    pub fn is_whole_months(&self) -> bool {
+        self.whole_months().is_some_and(|(first, last)| {
+            first == self.from
+                && last
+                    .checked_add_months(Months::new(1))
+                    .and_then(|d| d.pred_opt())
+                    == Some(self.to)
+        })
+    }
+
     fn month_of(&self, day: NaiveDate) -> Option<usize> {
         self.contains(day)
             .then(|| usize::try_from(month_index(self.from, day)).unwrap_or(usize::MAX))
@@ -354,34 +380,142 @@ pub struct PeriodFigures {
     pub twenty_weeks: TwentyWeeks,
 }
 
-/// Adds one case's events to the figures of the slot each event's date falls in.
+/// Something that happened to a case on a day, counted in the period (or month) it fell in.
+/// Every period figure ([`PeriodFigures`]) is a sum of flows, so a store can keep flows
+/// counted per LA and month and roll them up without reading cases
+/// ([`PeriodFigures::add_flow`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Flow {
+    /// A request was received.
+    RequestReceived,
+    /// The LA decided whether to assess.
+    AssessDecided,
+    /// … within 6 weeks of the request (reg 4(1), 5(1)).
+    AssessDecidedInTime,
+    /// … and refused (reg 5).
+    AssessRefused,
+    /// The LA decided whether to issue a plan.
+    IssueDecided,
+    /// … and refused (reg 10).
+    IssueRefused,
+    /// A final plan was issued.
+    FinalIssued,
+    /// … within 20 weeks of the request (reg 13(2)).
+    FinalInTime,
+    /// A final plan was issued on a case no exception excused (reg 13(3)).
+    FinalIssuedNoException,
+    /// … within 20 weeks.
+    FinalInTimeNoException,
+}
+
+impl Flow {
+    /// Every flow.
+    pub const ALL: [Flow; 10] = [
+        Flow::RequestReceived,
+        Flow::AssessDecided,
+        Flow::AssessDecidedInTime,
+        Flow::AssessRefused,
+        Flow::IssueDecided,
+        Flow::IssueRefused,
+        Flow::FinalIssued,
+        Flow::FinalInTime,
+        Flow::FinalIssuedNoException,
+        Flow::FinalInTimeNoException,
+    ];
+
+    /// The stable key a store keeps the flow's counts under.
+    pub fn key(self) -> &'static str {
+        match self {
+            Flow::RequestReceived => "request_received",
+            Flow::AssessDecided => "assess_decided",
+            Flow::AssessDecidedInTime => "assess_decided_in_time",
+            Flow::AssessRefused => "assess_refused",
+            Flow::IssueDecided => "issue_decided",
+            Flow::IssueRefused => "issue_refused",
+            Flow::FinalIssued => "final_issued",
+            Flow::FinalInTime => "final_in_time",
+            Flow::FinalIssuedNoException => "final_issued_no_exception",
+            Flow::FinalInTimeNoException => "final_in_time_no_exception",
+        }
+    }
+
+    /// The flow with this key.
+    pub fn from_key(key: &str) -> Option<Flow> {
+        Flow::ALL.into_iter().find(|f| f.key() == key)
+    }
+}
+
+impl KpiFacts {
+    /// The case's flows, each with the day it happened.
+    ///
+    /// # Errors
+    /// A request date too near the end of the calendar for its clocks.
+    pub fn flows(&self) -> Result<Vec<(Flow, NaiveDate)>, ClockError> {
+        let mut out = vec![(Flow::RequestReceived, self.request_received)];
+        if let Some((on, yes)) = self.assessment {
+            out.push((Flow::AssessDecided, on));
+            if on <= clock::decide_whether_to_assess_by(self.request_received)? {
+                out.push((Flow::AssessDecidedInTime, on));
+            }
+            if !yes {
+                out.push((Flow::AssessRefused, on));
+            }
+        }
+        if let Some((on, yes)) = self.issue {
+            out.push((Flow::IssueDecided, on));
+            if !yes {
+                out.push((Flow::IssueRefused, on));
+            }
+        }
+        if let Some(on) = self.final_issued {
+            let in_time = on <= clock::final_plan_by(self.request_received)?;
+            out.push((Flow::FinalIssued, on));
+            if in_time {
+                out.push((Flow::FinalInTime, on));
+            }
+            if !self.final_excused {
+                out.push((Flow::FinalIssuedNoException, on));
+                if in_time {
+                    out.push((Flow::FinalInTimeNoException, on));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl PeriodFigures {
+    /// Adds `n` of a flow to the figures.
+    pub fn add_flow(&mut self, flow: Flow, n: u32) {
+        match flow {
+            Flow::RequestReceived => self.requests_received += n,
+            Flow::AssessDecided => {
+                self.decided_within_six_weeks.whole += n;
+                self.refused_to_assess.whole += n;
+            }
+            Flow::AssessDecidedInTime => self.decided_within_six_weeks.part += n,
+            Flow::AssessRefused => self.refused_to_assess.part += n,
+            Flow::IssueDecided => self.refused_to_issue.whole += n,
+            Flow::IssueRefused => self.refused_to_issue.part += n,
+            Flow::FinalIssued => self.twenty_weeks.issued += n,
+            Flow::FinalInTime => self.twenty_weeks.within += n,
+            Flow::FinalIssuedNoException => self.twenty_weeks.issued_excluding_exceptions += n,
+            Flow::FinalInTimeNoException => self.twenty_weeks.within_excluding_exceptions += n,
+        }
+    }
+}
+
+/// Adds one case's flows to the figures of the slot each flow's day falls in.
 fn count_flows(
     f: &KpiFacts,
     slot: impl Fn(NaiveDate) -> Option<usize>,
     out: &mut [PeriodFigures],
 ) -> Result<(), ClockError> {
     let slots = out.len();
-    let at = |day: NaiveDate| slot(day).filter(|i| *i < slots);
-    let received = at(f.request_received);
-    let assessment = f
-        .assessment
-        .and_then(|(on, yes)| at(on).map(|i| (i, on, yes)));
-    let issue = f.issue.and_then(|(on, yes)| at(on).map(|i| (i, yes)));
-    let issued = f.final_issued.and_then(|on| at(on).map(|i| (i, on)));
-    if let Some(i) = received {
-        out[i].requests_received += 1;
-    }
-    if let Some((i, on, yes)) = assessment {
-        let due = clock::decide_whether_to_assess_by(f.request_received)?;
-        out[i].decided_within_six_weeks.count(on <= due);
-        out[i].refused_to_assess.count(!yes);
-    }
-    if let Some((i, yes)) = issue {
-        out[i].refused_to_issue.count(!yes);
-    }
-    if let Some((i, on)) = issued {
-        let due = clock::final_plan_by(f.request_received)?;
-        out[i].twenty_weeks.count(on <= due, f.final_excused);
+    for (flow, day) in f.flows()? {
+        if let Some(i) = slot(day).filter(|i| *i < slots) {
+            out[i].add_flow(flow, 1);
+        }
     }
     Ok(())
 }

@@ -448,3 +448,43 @@ fn export_rows_carry_each_figure_with_its_denominator() {
     let r = rows.iter().find(|r| r.measure == "twenty_weeks").unwrap();
     assert_eq!(r.cells()[6..], ["2", "4", "50.0"]);
 }
+
+#[test]
+fn flows_summed_give_the_period_figures() {
+    // The same cases as above, their flows counted one by one: the sums must be the figures
+    // `kpis` works out for the quarter (which is what a store's monthly counts rely on).
+    let period = q1();
+    let mut summed = PeriodFigures::default();
+    for f in facts() {
+        for (flow, day) in f.flows().unwrap() {
+            if period.contains(day) {
+                summed.add_flow(flow, 1);
+            }
+        }
+    }
+    assert_eq!(summed, kpis(&facts(), period).unwrap().figures);
+    for flow in Flow::ALL {
+        assert_eq!(Flow::from_key(flow.key()), Some(flow));
+    }
+}
+
+#[test]
+fn whole_months_inside_a_period() {
+    let p = |a: &str, b: &str| Period::new(d(a), d(b)).unwrap();
+    // 15 January to 10 April: February and March are whole.
+    assert_eq!(
+        p("2025-01-15", "2025-04-10").whole_months(),
+        Some((d("2025-02-01"), d("2025-03-01")))
+    );
+    assert!(!p("2025-01-15", "2025-04-10").is_whole_months());
+    // A calendar year is whole; so is one leap February.
+    assert_eq!(
+        p("2025-01-01", "2025-12-31").whole_months(),
+        Some((d("2025-01-01"), d("2025-12-01")))
+    );
+    assert!(p("2025-01-01", "2025-12-31").is_whole_months());
+    assert!(p("2024-02-01", "2024-02-29").is_whole_months());
+    // 2 to 30 June holds no whole month.
+    assert_eq!(p("2025-06-02", "2025-06-30").whole_months(), None);
+    assert!(!p("2025-06-01", "2025-06-29").is_whole_months());
+}
