@@ -353,6 +353,19 @@ impl Store for Backend {
         delegate!(self, s => s.kpi_facts(la, after, limit))
     }
 
+    async fn flow_counts(
+        &self,
+        la: Option<&LaCode>,
+        months: (chrono::NaiveDate, chrono::NaiveDate),
+        grouping: crate::flows::FlowGrouping,
+    ) -> Result<Vec<crate::flows::FlowCount>> {
+        delegate!(self, s => s.flow_counts(la, months, grouping))
+    }
+
+    async fn rebuild_flow_counts(&self) -> Result<()> {
+        delegate!(self, s => s.rebuild_flow_counts())
+    }
+
     async fn caseload(
         &self,
         la: &LaCode,

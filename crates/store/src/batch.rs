@@ -22,18 +22,27 @@ pub(crate) fn distinct_las(cases: &[NewCase]) -> BTreeSet<&LaCode> {
     cases.iter().map(|case| &case.la).collect()
 }
 
+/// What [`events_of_created`] finds: the numbered events to write, the created cases, and
+/// the counts.
+pub(crate) type Created<'a> = (
+    Vec<(i64, i64, &'a NewEvent)>,
+    Vec<&'a NewCase>,
+    BatchOutcome,
+);
+
 /// Matches the rows a batch insert created (`id, la_code, reference`, in no particular order)
 /// back to the cases of the chunk: the events to write for the created ones, and the counts.
 /// A reference given twice in one batch is created once and then counted as already present.
 pub(crate) fn events_of_created(
     chunk: &[NewCase],
     created: Vec<(i64, String, String)>,
-) -> (Vec<(i64, i64, &NewEvent)>, BatchOutcome) {
+) -> Created<'_> {
     let mut ids: HashMap<(String, String), i64> = created
         .into_iter()
         .map(|(id, la, reference)| ((la, reference), id))
         .collect();
     let mut events = Vec::new();
+    let mut made = Vec::new();
     let mut outcome = BatchOutcome::default();
     for case in chunk {
         let key = (case.la.as_str().to_owned(), case.reference.clone());
@@ -41,9 +50,10 @@ pub(crate) fn events_of_created(
             Some(id) => {
                 outcome.created += 1;
                 events.extend(numbered(id, 0, &case.events));
+                made.push(case);
             }
             None => outcome.already_present += 1,
         }
     }
-    (events, outcome)
+    (events, made, outcome)
 }

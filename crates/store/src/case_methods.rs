@@ -60,6 +60,9 @@ macro_rules! case_methods {
             };
             let events: Vec<(i64, i64, &NewEvent)> = numbered(id, 0, &case.events).collect();
             insert_events(&mut tx, &events).await?;
+            let mut flows = $crate::flows::FlowDeltas::default();
+            flows.add(&case.la, &case.summary, 1);
+            upsert_flows(&mut tx, &flows).await?;
             tx.commit().await?;
             Ok(StoredCase {
                 id: CaseId(id),
@@ -83,6 +86,7 @@ macro_rules! case_methods {
                 }
             }
             let mut outcome = BatchOutcome::default();
+            let mut flows = $crate::flows::FlowDeltas::default();
             for chunk in cases.chunks(rows::CASES_PER_INSERT) {
                 let mut insert = QueryBuilder::<$db>::new(rows::INSERT_CASE_COLUMNS);
                 insert.push_values(chunk, |mut row, case| {
@@ -118,11 +122,15 @@ macro_rules! case_methods {
                 );
                 let created: Vec<(i64, String, String)> =
                     insert.build_query_as().fetch_all(&mut *tx).await?;
-                let (events, counts) = events_of_created(chunk, created);
+                let (events, made, counts) = events_of_created(chunk, created);
                 outcome.created += counts.created;
                 outcome.already_present += counts.already_present;
                 insert_events(&mut tx, &events).await?;
+                for case in made {
+                    flows.add(&case.la, &case.summary, 1);
+                }
             }
+            upsert_flows(&mut tx, &flows).await?;
             tx.commit().await?;
             Ok(outcome)
         }
@@ -165,6 +173,7 @@ macro_rules! case_methods {
             }
             let new_version = expected_version + version_of(events.len());
             let mut tx = self.begin_write().await?;
+            let before = read_flow_summary(&mut tx, id.0, la.as_str()).await?;
             let updated = sqlx::query(concat!(
                 "UPDATE cases SET version = $1, stage = $2, given_name = $3, family_name = $4, \
                  date_of_birth = $5, upn = $6, request_received = $7, caseworker = $8, \
@@ -223,6 +232,12 @@ macro_rules! case_methods {
             let numbered: Vec<(i64, i64, &NewEvent)> =
                 numbered(id.0, expected_version, &events).collect();
             insert_events(&mut tx, &numbered).await?;
+            let mut flows = $crate::flows::FlowDeltas::default();
+            if let Some(before) = &before {
+                flows.add(la, before, -1);
+            }
+            flows.add(la, &summary, 1);
+            upsert_flows(&mut tx, &flows).await?;
             tx.commit().await?;
             Ok(new_version)
         }

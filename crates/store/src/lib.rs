@@ -32,6 +32,7 @@ pub mod cases;
 pub mod documents;
 mod error;
 mod files;
+pub mod flows;
 mod identity;
 mod migrations;
 mod model;
@@ -160,6 +161,20 @@ pub trait Store: Clone + Send + Sync + 'static {
         after: CaseId,
         limit: i64,
     ) -> impl Future<Output = Result<Vec<(CaseId, LaCode, waymark_domain::kpi::KpiFacts)>>> + Send;
+
+    /// Flow counts (`domain::kpi::Flow`) summed over the months from `months.0` to
+    /// `months.1` (first days of months, both included), for one LA or every LA, grouped by
+    /// LA or by month ([`flows::FlowGrouping`]). Kept in step with every case write.
+    fn flow_counts(
+        &self,
+        la: Option<&LaCode>,
+        months: (chrono::NaiveDate, chrono::NaiveDate),
+        grouping: flows::FlowGrouping,
+    ) -> impl Future<Output = Result<Vec<flows::FlowCount>>> + Send;
+
+    /// Counts every case's flows again from the summary columns, replacing the counts kept
+    /// (after a migration added them, or to repair them).
+    fn rebuild_flow_counts(&self) -> impl Future<Output = Result<()>> + Send;
 
     // Documents, plan drafts and caseload sizes (see [`documents`]).
 

@@ -75,6 +75,11 @@ const SQLITE: &[Embedded] = &[
         description: "caseload indexes",
         sql: include_str!("../migrations/sqlite/0010_caseload_indexes.sql"),
     },
+    Embedded {
+        version: 11,
+        description: "kpi flows",
+        sql: include_str!("../migrations/sqlite/0011_kpi_flows.sql"),
+    },
 ];
 
 /// `crates/store/migrations/postgres/`, in order.
@@ -128,6 +133,11 @@ const POSTGRES: &[Embedded] = &[
         version: 10,
         description: "caseload indexes",
         sql: include_str!("../migrations/postgres/0010_caseload_indexes.sql"),
+    },
+    Embedded {
+        version: 11,
+        description: "kpi flows",
+        sql: include_str!("../migrations/postgres/0011_kpi_flows.sql"),
     },
 ];
 

@@ -97,6 +97,13 @@ impl Store for PgStore {
 
     async fn migrate(&self) -> Result<()> {
         migrations::postgres().await?.run(&self.pool).await?;
+        let pending: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM maintenance WHERE task = 'rebuild_kpi_flows'")
+                .fetch_one(&self.pool)
+                .await?;
+        if pending > 0 {
+            self.rebuild_flow_counts().await?;
+        }
         Ok(())
     }
 
@@ -112,6 +119,7 @@ impl Store for PgStore {
         Ok(())
     }
 
+    crate::flows::flow_methods!(sqlx::Postgres);
     crate::case_methods::case_methods!(sqlx::Postgres, "now()");
 
     async fn integrity_check(&self) -> Result<()> {
@@ -160,6 +168,8 @@ impl Store for PgStore {
         Ok(!has_data)
     }
 }
+
+crate::flows::flow_helpers!(sqlx::Postgres);
 
 /// Writes numbered events with multi-row `INSERT`s.
 async fn insert_events(

@@ -100,6 +100,13 @@ impl Store for SqliteStore {
 
     async fn migrate(&self) -> Result<()> {
         migrations::sqlite().await?.run(&self.pool).await?;
+        let pending: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM maintenance WHERE task = 'rebuild_kpi_flows'")
+                .fetch_one(&self.pool)
+                .await?;
+        if pending > 0 {
+            self.rebuild_flow_counts().await?;
+        }
         Ok(())
     }
 
@@ -115,6 +122,7 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    crate::flows::flow_methods!(sqlx::Sqlite);
     crate::case_methods::case_methods!(sqlx::Sqlite, "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')");
 
     async fn integrity_check(&self) -> Result<()> {
@@ -159,6 +167,8 @@ impl Store for SqliteStore {
         Ok(!has_data)
     }
 }
+
+crate::flows::flow_helpers!(sqlx::Sqlite);
 
 /// Writes numbered events with multi-row `INSERT`s.
 async fn insert_events(

@@ -10,7 +10,7 @@ use waymark_store::caseload::CaseloadQuery;
 use waymark_store::cases;
 use waymark_store::documents::{NewDocument, PlanDraft};
 use waymark_store::testing::TestBackend;
-use waymark_store::{CaseId, Store, StoreError};
+use waymark_store::{Backend, CaseId, Store, StoreError};
 
 use super::{fresh, la};
 
@@ -417,7 +417,136 @@ async fn kpi_facts_are_kept_in_step_with_every_case(backend: TestBackend) {
     );
 }
 
+/// The flow counts every LA's figures are rolled up from, summed independently here from the
+/// facts of each case (`KpiFacts::flows`), by month and by LA.
+async fn expected_flows(
+    store: &Backend,
+) -> (
+    std::collections::BTreeMap<(String, &'static str), i64>,
+    std::collections::BTreeMap<(chrono::NaiveDate, &'static str), i64>,
+) {
+    use chrono::Datelike;
+    let mut by_la = std::collections::BTreeMap::new();
+    let mut by_month = std::collections::BTreeMap::new();
+    for (_, la_code, facts) in store.kpi_facts(None, CaseId(0), 1000).await.unwrap() {
+        for (flow, day) in facts.flows().unwrap() {
+            *by_la
+                .entry((la_code.as_str().to_string(), flow.key()))
+                .or_default() += 1;
+            *by_month
+                .entry((day.with_day(1).unwrap(), flow.key()))
+                .or_default() += 1;
+        }
+    }
+    (by_la, by_month)
+}
+
+async fn counted_flows(
+    store: &Backend,
+) -> (
+    std::collections::BTreeMap<(String, &'static str), i64>,
+    std::collections::BTreeMap<(chrono::NaiveDate, &'static str), i64>,
+) {
+    use waymark_store::flows::FlowGrouping;
+    let months = (d("2000-01-01"), d("2100-01-01"));
+    let by_la = store
+        .flow_counts(None, months, FlowGrouping::ByLa)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.n != 0)
+        .map(|c| ((c.la.unwrap().as_str().to_string(), c.flow.key()), c.n))
+        .collect();
+    let by_month = store
+        .flow_counts(None, months, FlowGrouping::ByMonth)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.n != 0)
+        .map(|c| ((c.month.unwrap(), c.flow.key()), c.n))
+        .collect();
+    (by_la, by_month)
+}
+
+async fn flow_counts_follow_every_write_and_rebuild_to_the_same(backend: TestBackend) {
+    let (_db, store) = fresh(backend).await;
+    let today = d("2026-11-23");
+    for n in 0..4 {
+        let case = cases::open(
+            &store,
+            &request(&format!("F-{n}"), "2016-03-01", None),
+            &manager(),
+            today,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        if n % 2 == 0 {
+            // Decided in February: a flow in a month other than the request's.
+            cases::execute(
+                &store,
+                &la("202"),
+                case.id,
+                case.version,
+                &Command::DecideWhetherToAssess {
+                    on: d("2026-02-20"),
+                    yes: n == 0,
+                    reasons: "Needs met at school".into(),
+                },
+                &manager(),
+                today,
+                Utc::now(),
+            )
+            .await
+            .unwrap();
+        }
+    }
+    cases::open(
+        &store,
+        &request("F-OTHER", "2016-03-01", None),
+        &Actor {
+            la: la("203"),
+            ..manager()
+        },
+        today,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let expected = expected_flows(&store).await;
+    assert_eq!(counted_flows(&store).await, expected);
+    // Two decisions, one of them a refusal, in February; five requests over two LAs.
+    assert_eq!(
+        expected.0.get(&("202".to_string(), "assess_decided")),
+        Some(&2)
+    );
+    assert_eq!(
+        expected.0.get(&("202".to_string(), "assess_refused")),
+        Some(&1)
+    );
+    assert_eq!(
+        expected.0.get(&("203".to_string(), "request_received")),
+        Some(&1)
+    );
+    // One LA only, and a window of months that leaves some out.
+    let feb = store
+        .flow_counts(
+            Some(&la("202")),
+            (d("2026-02-01"), d("2026-02-01")),
+            waymark_store::flows::FlowGrouping::ByMonth,
+        )
+        .await
+        .unwrap();
+    assert!(feb.iter().all(|c| c.month == Some(d("2026-02-01"))));
+    // Received 5 January, decided 20 February: 46 days, not within 6 weeks.
+    assert_eq!(feb.iter().map(|c| c.n).sum::<i64>(), 2 + 1);
+    // Counted again from the cases, the counts are the same.
+    store.rebuild_flow_counts().await.unwrap();
+    assert_eq!(counted_flows(&store).await, expected);
+}
+
 on_both_backends!(
+    flow_counts_follow_every_write_and_rebuild_to_the_same,
     kpi_facts_are_kept_in_step_with_every_case,
     documents_are_versioned_kept_whole_and_scoped_to_the_la,
     plan_drafts_keep_the_latest_text_per_section,

@@ -1,0 +1,255 @@
+//! Flows counted per LA and month (`kpi_flows`), kept in step with the cases in the same
+//! transaction as every case write, so period figures for every LA together are a sum of a
+//! few thousand counts rather than a read of every case. What counts as a flow is the
+//! domain's ([`waymark_domain::kpi::Flow`], [`KpiFacts::flows`]); the store only adds up.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use waymark_domain::LaCode;
+use waymark_domain::case::Stage;
+use waymark_domain::kpi::{Flow, KpiFacts};
+
+use crate::model::CaseSummary;
+
+/// Changes to counts: `(la, flow key, first day of the month)` → how many to add (or take).
+#[derive(Debug, Default)]
+pub(crate) struct FlowDeltas(BTreeMap<(String, &'static str, NaiveDate), i64>);
+
+impl FlowDeltas {
+    /// Counts a case's flows as `sign` (1 for the case as written, -1 for it as it was).
+    pub(crate) fn add(&mut self, la: &LaCode, summary: &CaseSummary, sign: i64) {
+        for (flow, day) in flows_of(summary) {
+            let Some(month) = day.with_day(1) else {
+                continue;
+            };
+            *self
+                .0
+                .entry((la.as_str().to_owned(), flow.key(), month))
+                .or_default() += sign;
+        }
+    }
+
+    /// The changes that change something, in key order (so concurrent writers lock the
+    /// same rows in the same order).
+    pub(crate) fn changes(&self) -> Vec<(&str, &'static str, NaiveDate, i64)> {
+        self.0
+            .iter()
+            .filter(|(_, n)| **n != 0)
+            .map(|((la, flow, month), n)| (la.as_str(), *flow, *month, *n))
+            .collect()
+    }
+}
+
+/// A case's flows from its summary columns; none for a row without the dates every case has
+/// (which the figures leave out too).
+fn flows_of(summary: &CaseSummary) -> Vec<(Flow, NaiveDate)> {
+    let (Some(date_of_birth), Some(request_received)) =
+        (summary.date_of_birth, summary.request_received)
+    else {
+        return Vec::new();
+    };
+    let facts = KpiFacts {
+        stage: Stage::from_key(&summary.stage).unwrap_or(Stage::Requested),
+        date_of_birth,
+        request_received,
+        assessment: summary.assess_on.zip(summary.assess_yes),
+        issue: summary.issue_on.zip(summary.issue_yes),
+        final_issued: summary.final_issued_on,
+        final_excused: summary.final_excused,
+        closed_on: summary.closed_on,
+        primary_need: None,
+        placement_type: None,
+        caseworker: None,
+    };
+    // A request too near the end of the calendar has no clocks; it counts as received only.
+    facts
+        .flows()
+        .unwrap_or_else(|_| vec![(Flow::RequestReceived, request_received)])
+}
+
+/// How [`Store::flow_counts`](crate::Store::flow_counts) groups its sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowGrouping {
+    /// One sum per LA and flow over the months asked for.
+    ByLa,
+    /// One sum per month and flow (over the LA asked for, or every LA).
+    ByMonth,
+}
+
+/// A sum of a flow's counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowCount {
+    /// The LA, when grouped by LA.
+    pub la: Option<LaCode>,
+    /// The month's first day, when grouped by month.
+    pub month: Option<NaiveDate>,
+    /// The flow.
+    pub flow: Flow,
+    /// How many.
+    pub n: i64,
+}
+
+/// The summary columns the flows need, read back before a case is changed.
+pub(crate) const FLOW_COLUMNS: &str = "stage, date_of_birth, request_received, assess_on, \
+     assess_yes, issue_on, issue_yes, final_issued_on, final_excused";
+
+/// Expands into the backend's `upsert_flows(tx, deltas)`, `read_flow_summary(tx, id, la)`
+/// and the `Store` methods `flow_counts` and `rebuild_flow_counts` (inside the `Store` impl
+/// use [`flow_methods`]; outside it, [`flow_helpers`]).
+macro_rules! flow_helpers {
+    ($db:ty) => {
+        /// Adds the deltas to the counts, creating rows as needed.
+        async fn upsert_flows(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            deltas: &$crate::flows::FlowDeltas,
+        ) -> Result<()> {
+            let changes = deltas.changes();
+            for chunk in changes.chunks(500) {
+                let mut insert =
+                    sqlx::QueryBuilder::<$db>::new("INSERT INTO kpi_flows (la_code, flow, month, n) ");
+                insert.push_values(chunk, |mut row, (la, flow, month, n)| {
+                    row.push_bind(*la)
+                        .push_bind(*flow)
+                        .push_bind(*month)
+                        .push_bind(*n);
+                });
+                insert.push(
+                    " ON CONFLICT (la_code, flow, month) DO UPDATE SET n = kpi_flows.n + excluded.n",
+                );
+                insert.build().execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
+
+        /// The flow columns of a case as they are before a write at `version`.
+        async fn read_flow_summary(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            id: i64,
+            la: &str,
+        ) -> Result<Option<CaseSummary>> {
+            use sqlx::Row;
+            let sql = format!(
+                "SELECT {} FROM cases WHERE id = $1 AND la_code = $2",
+                $crate::flows::FLOW_COLUMNS
+            );
+            let row = sqlx::query(&sql)
+                .bind(id)
+                .bind(la)
+                .fetch_optional(&mut **tx)
+                .await?;
+            let Some(r) = row else {
+                return Ok(None);
+            };
+            Ok(Some(CaseSummary {
+                stage: r.try_get("stage")?,
+                date_of_birth: r.try_get("date_of_birth")?,
+                request_received: r.try_get("request_received")?,
+                assess_on: r.try_get("assess_on")?,
+                assess_yes: r.try_get("assess_yes")?,
+                issue_on: r.try_get("issue_on")?,
+                issue_yes: r.try_get("issue_yes")?,
+                final_issued_on: r.try_get("final_issued_on")?,
+                final_excused: r.try_get("final_excused")?,
+                ..CaseSummary::default()
+            }))
+        }
+    };
+}
+
+/// Expands into the `Store` methods `flow_counts` and `rebuild_flow_counts` for backend `$db`.
+macro_rules! flow_methods {
+    ($db:ty) => {
+        async fn flow_counts(
+            &self,
+            la: Option<&LaCode>,
+            months: (chrono::NaiveDate, chrono::NaiveDate),
+            grouping: $crate::flows::FlowGrouping,
+        ) -> Result<Vec<$crate::flows::FlowCount>> {
+            use sqlx::Row;
+            let by_la = grouping == $crate::flows::FlowGrouping::ByLa;
+            let group = if by_la { "la_code" } else { "month" };
+            let mut q = sqlx::QueryBuilder::<$db>::new(format!(
+                "SELECT {group} AS g, flow, CAST(SUM(n) AS BIGINT) AS n FROM kpi_flows \
+                 WHERE month >= "
+            ));
+            q.push_bind(months.0)
+                .push(" AND month <= ")
+                .push_bind(months.1);
+            if let Some(la) = la {
+                q.push(" AND la_code = ").push_bind(la.as_str());
+            }
+            q.push(format!(" GROUP BY {group}, flow ORDER BY {group}, flow"));
+            let rows = q.build().fetch_all(&self.pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let key: String = r.try_get("flow")?;
+                let Some(flow) = waymark_domain::kpi::Flow::from_key(&key) else {
+                    return Err(StoreError::Decode(format!("unknown flow '{key}'")));
+                };
+                let (la, month) = if by_la {
+                    let code: String = r.try_get("g")?;
+                    let la = LaCode::parse(&code)
+                        .map_err(|e| StoreError::Decode(format!("bad LA code '{code}': {e}")))?;
+                    (Some(la), None)
+                } else {
+                    (None, Some(r.try_get::<chrono::NaiveDate, _>("g")?))
+                };
+                out.push($crate::flows::FlowCount {
+                    la,
+                    month,
+                    flow,
+                    n: r.try_get("n")?,
+                });
+            }
+            Ok(out)
+        }
+
+        async fn rebuild_flow_counts(&self) -> Result<()> {
+            use sqlx::Row;
+            let mut tx = self.begin_write().await?;
+            sqlx::query("DELETE FROM kpi_flows")
+                .execute(&mut *tx)
+                .await?;
+            let mut after = 0_i64;
+            loop {
+                let sql = format!(
+                    "SELECT id, la_code, {} FROM cases WHERE id > $1 ORDER BY id LIMIT 20000",
+                    $crate::flows::FLOW_COLUMNS
+                );
+                let rows = sqlx::query(&sql).bind(after).fetch_all(&mut *tx).await?;
+                if rows.is_empty() {
+                    break;
+                }
+                let mut deltas = $crate::flows::FlowDeltas::default();
+                for r in &rows {
+                    after = r.try_get("id")?;
+                    let code: String = r.try_get("la_code")?;
+                    let la = LaCode::parse(&code)
+                        .map_err(|e| StoreError::Decode(format!("bad LA code '{code}': {e}")))?;
+                    let summary = CaseSummary {
+                        stage: r.try_get("stage")?,
+                        date_of_birth: r.try_get("date_of_birth")?,
+                        request_received: r.try_get("request_received")?,
+                        assess_on: r.try_get("assess_on")?,
+                        assess_yes: r.try_get("assess_yes")?,
+                        issue_on: r.try_get("issue_on")?,
+                        issue_yes: r.try_get("issue_yes")?,
+                        final_issued_on: r.try_get("final_issued_on")?,
+                        final_excused: r.try_get("final_excused")?,
+                        ..CaseSummary::default()
+                    };
+                    deltas.add(&la, &summary, 1);
+                }
+                upsert_flows(&mut tx, &deltas).await?;
+            }
+            sqlx::query("DELETE FROM maintenance WHERE task = 'rebuild_kpi_flows'")
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(())
+        }
+    };
+}
+
+pub(crate) use {flow_helpers, flow_methods};
