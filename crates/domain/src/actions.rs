@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::actor::{Actor, Role};
-use crate::case::{Case, Stage};
+use crate::case::{Case, ReviewOutcome, Stage};
 use crate::clock;
 
 /// One thing that can be done to a case, each with its own page.
@@ -40,6 +40,14 @@ pub enum Action {
     RecordConsultationResponse,
     /// Issue the final plan (reg 13(2)).
     IssueFinalPlan,
+    /// Record an annual review meeting (reg 18).
+    RecordReviewMeeting,
+    /// Decide to maintain, amend or cease the plan after a review (reg 20, 21).
+    DecideAfterReview,
+    /// Send the family proposed amendments after a decision to amend (reg 22).
+    SendProposedAmendments,
+    /// Issue the final amended plan (reg 22(3)).
+    IssueAmendedPlan,
     /// Add a note to the case record.
     AddNote,
     /// Close the case with a reason.
@@ -48,7 +56,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order the case page lists them.
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 18] = [
         Action::DecideWhetherToAssess,
         Action::RequestAdvice,
         Action::RecordAdvice,
@@ -59,6 +67,10 @@ impl Action {
         Action::ConsultSchool,
         Action::RecordConsultationResponse,
         Action::IssueFinalPlan,
+        Action::RecordReviewMeeting,
+        Action::DecideAfterReview,
+        Action::SendProposedAmendments,
+        Action::IssueAmendedPlan,
         Action::RecordException,
         Action::AddNote,
         Action::Allocate,
@@ -80,6 +92,10 @@ impl Action {
             Action::ConsultSchool => "consult-school",
             Action::RecordConsultationResponse => "record-school-response",
             Action::IssueFinalPlan => "issue-plan",
+            Action::RecordReviewMeeting => "record-review",
+            Action::DecideAfterReview => "decide-review",
+            Action::SendProposedAmendments => "send-amendments",
+            Action::IssueAmendedPlan => "issue-amended-plan",
             Action::AddNote => "add-note",
             Action::Close => "close",
         }
@@ -100,6 +116,10 @@ impl Action {
             Action::ConsultSchool => "Consult a school",
             Action::RecordConsultationResponse => "Record a school's response",
             Action::IssueFinalPlan => "Issue the final plan",
+            Action::RecordReviewMeeting => "Record an annual review meeting",
+            Action::DecideAfterReview => "Decide after the annual review",
+            Action::SendProposedAmendments => "Send proposed amendments to the family",
+            Action::IssueAmendedPlan => "Issue the final amended plan",
             Action::AddNote => "Add a note",
             Action::Close => "Close the case",
         }
@@ -122,9 +142,9 @@ impl Action {
 
 /// The actions `actor` may take on `case` on `today`, in [`Action::ALL`] order.
 ///
-/// Professionals may record their own advice and a school's answer, and parents their
-/// comments on the draft, as [`decide`](crate::command::decide) allows; which of these the
-/// web pages offer them is the portal's business.
+/// Professionals may record their own advice, a school's answer and an annual review
+/// meeting, and parents their comments on the draft, as [`decide`](crate::command::decide)
+/// allows; which of these the web pages offer them is the portal's business.
 pub fn available(case: &Case, actor: &Actor, today: NaiveDate) -> Vec<Action> {
     Action::ALL
         .into_iter()
@@ -185,6 +205,36 @@ fn allowed(case: &Case, actor: &Actor, action: Action, today: NaiveDate) -> bool
                         .and_then(|v| v.served_on)
                         .and_then(|served| clock::representations_by(served).ok())
                         .is_some_and(|window_ends| today > window_ends))
+        }
+        // reg 18: a new meeting once the last one's decision is made.
+        Action::RecordReviewMeeting => {
+            professional
+                && stage == Stage::PlanIssued
+                && case.final_plan.as_ref().is_some_and(|p| p.issued <= today)
+                && case
+                    .last_review()
+                    .is_none_or(|r| r.decision.is_some() && r.meeting_on <= today)
+        }
+        Action::DecideAfterReview => {
+            staff
+                && case
+                    .last_review()
+                    .is_some_and(|r| r.decision.is_none() && r.meeting_on <= today)
+        }
+        Action::SendProposedAmendments => {
+            staff
+                && case.reviews.iter().any(|r| {
+                    r.amendments_sent.is_none()
+                        && r.decision
+                            .is_some_and(|d| d.outcome == ReviewOutcome::Amend && d.on <= today)
+                })
+        }
+        Action::IssueAmendedPlan => {
+            staff
+                && case.reviews.iter().any(|r| {
+                    r.amended_plan_issued.is_none()
+                        && r.amendments_sent.is_some_and(|sent| sent <= today)
+                })
         }
         Action::Close => staff,
     }
@@ -298,6 +348,30 @@ mod tests {
                 on: today,
                 placement: school(),
             },
+            Action::RecordReviewMeeting => Command::RecordReviewMeeting { on: today },
+            // Amend, so that the journey goes on to the amendments and the amended plan.
+            Action::DecideAfterReview => Command::DecideAfterReview {
+                number: case.last_review().map_or(1, |r| r.number),
+                on: today,
+                outcome: ReviewOutcome::Amend,
+                reasons: "Outcomes updated".to_string(),
+            },
+            Action::SendProposedAmendments => Command::SendProposedAmendments {
+                number: case
+                    .reviews
+                    .iter()
+                    .find(|r| r.amendments_sent.is_none())
+                    .map_or(1, |r| r.number),
+                on: today,
+            },
+            Action::IssueAmendedPlan => Command::IssueAmendedPlan {
+                number: case
+                    .reviews
+                    .iter()
+                    .find(|r| r.amendments_sent.is_some() && r.amended_plan_issued.is_none())
+                    .map_or(1, |r| r.number),
+                on: today,
+            },
             Action::AddNote => Command::AddNote {
                 text: "Phoned the family".to_string(),
             },
@@ -360,6 +434,13 @@ mod tests {
             (Action::ConsultSchool, 1),
             (Action::RecordRepresentations, 5),
             (Action::IssueFinalPlan, 20),
+            (Action::RecordReviewMeeting, 300),
+            (Action::DecideAfterReview, 20),
+            (Action::SendProposedAmendments, 5),
+            (Action::IssueAmendedPlan, 40),
+            (Action::RecordReviewMeeting, 320),
+            (Action::DecideAfterReview, 35),
+            (Action::SendProposedAmendments, 1),
             (Action::Close, 30),
         ];
         let mut day = received;

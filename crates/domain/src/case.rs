@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::clock::{self, Asked, CaseDates, Decided, Disagreement, Exception};
+use crate::clock::{self, Amendments, Asked, CaseDates, Decided, Disagreement, Exception};
 use crate::ids::LaCode;
 use crate::nhs_number::NhsNumber;
 use crate::uln::Uln;
@@ -328,6 +328,89 @@ pub struct Closure {
     pub reason: ClosureReason,
 }
 
+/// What the local authority decided after an annual review meeting (reg 21).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewOutcome {
+    /// Keep the plan as it is.
+    Maintain,
+    /// Amend the plan: proposed amendments go to the family (reg 22).
+    Amend,
+    /// Cease to maintain the plan (appealable; the case closes when the plan ceases).
+    Cease,
+}
+
+impl ReviewOutcome {
+    /// Every outcome, in the order a form offers them.
+    pub const ALL: [ReviewOutcome; 3] = [
+        ReviewOutcome::Maintain,
+        ReviewOutcome::Amend,
+        ReviewOutcome::Cease,
+    ];
+
+    /// The stable key used in JSON and forms.
+    pub fn key(self) -> &'static str {
+        match self {
+            ReviewOutcome::Maintain => "maintain",
+            ReviewOutcome::Amend => "amend",
+            ReviewOutcome::Cease => "cease",
+        }
+    }
+
+    /// The outcome whose key this is.
+    pub fn from_key(key: &str) -> Option<ReviewOutcome> {
+        ReviewOutcome::ALL.into_iter().find(|o| o.key() == key)
+    }
+
+    /// The outcome in plain words ("Amend the plan").
+    pub fn label(self) -> &'static str {
+        match self {
+            ReviewOutcome::Maintain => "Maintain the plan",
+            ReviewOutcome::Amend => "Amend the plan",
+            ReviewOutcome::Cease => "Cease to maintain the plan",
+        }
+    }
+}
+
+/// The decision after an annual review meeting: maintain, amend or cease (reg 20, 21), due
+/// within 4 weeks of the meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewDecision {
+    /// The day it was made.
+    pub on: NaiveDate,
+    /// What was decided.
+    pub outcome: ReviewOutcome,
+}
+
+/// One review of a maintained plan (reg 18–22): the meeting, the decision after it and, when
+/// the plan is amended, the proposed amendments and the final amended plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnnualReview {
+    /// Its number within the case, from 1.
+    pub number: u32,
+    /// The day the review meeting was held.
+    pub meeting_on: NaiveDate,
+    /// The decision after the meeting, once made (reg 21: within 4 weeks of it).
+    pub decision: Option<ReviewDecision>,
+    /// When the proposed amendments were sent to the family (reg 22), after a decision to
+    /// amend.
+    pub amendments_sent: Option<NaiveDate>,
+    /// When the final amended plan was issued (reg 22(3): within 8 weeks of the amendments).
+    pub amended_plan_issued: Option<NaiveDate>,
+}
+
+impl AnnualReview {
+    /// reg 20, 21: the last day for the decision after this meeting.
+    pub fn decision_by(&self) -> Result<NaiveDate, clock::ClockError> {
+        clock::review_decision_by(self.meeting_on)
+    }
+
+    /// reg 22(3): the last day for the final amended plan, once amendments were sent.
+    pub fn amended_plan_by(&self) -> Option<Result<NaiveDate, clock::ClockError>> {
+        self.amendments_sent.map(clock::amended_plan_by)
+    }
+}
+
 /// The case: current state, rebuilt from events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Case {
@@ -367,6 +450,10 @@ pub struct Case {
     pub disagreement: Option<Disagreement>,
     /// The closure, if closed.
     pub closure: Option<Closure>,
+    /// Reviews of the plan once issued, oldest first (reg 18–22). Absent from state stored
+    /// before reviews were recorded, hence the default.
+    #[serde(default)]
+    pub reviews: Vec<AnnualReview>,
 }
 
 impl Case {
@@ -381,6 +468,29 @@ impl Case {
             .iter()
             .rev()
             .find(|v| v.served_on.is_some())
+    }
+
+    /// The latest review of the plan, if any was held.
+    pub fn last_review(&self) -> Option<&AnnualReview> {
+        self.reviews.last()
+    }
+
+    /// The review with this number.
+    pub fn review(&self, number: u32) -> Option<&AnnualReview> {
+        self.reviews.iter().find(|r| r.number == number)
+    }
+
+    /// reg 18: the day the next review meeting is due by, once a final plan was issued: 12
+    /// months after the plan or the last meeting (6 for a child under 5 on that day).
+    pub fn next_review_by(&self) -> Option<Result<NaiveDate, clock::ClockError>> {
+        let issued = self.final_plan.as_ref()?.issued;
+        let from = self
+            .last_review()
+            .map_or(issued, |r| r.meeting_on.max(issued));
+        Some(clock::annual_review_by(
+            from,
+            Some(self.child.date_of_birth),
+        ))
     }
 
     /// The dates that drive the statutory clock (see [`crate::clock::case_clocks`]).
@@ -422,6 +532,24 @@ impl Case {
                 })
                 .collect(),
             final_plan_issued: self.final_plan.as_ref().map(|p| p.issued),
+            // reg 18: the next review runs from the latest meeting; reg 20, 21: its decision
+            // is due 4 weeks after it.
+            previous_review_meeting: self.last_review().map(|r| r.meeting_on),
+            review_decision: self.last_review().map(|r| Asked {
+                who: format!("Annual review {}", r.number),
+                on: r.meeting_on,
+                answered: r.decision.map(|d| d.on),
+            }),
+            // reg 22(3): the latest amendments sent; a later review seldom overlaps an earlier
+            // amendment still open, and then the later one is the one that matters.
+            amendments: self.reviews.iter().rev().find_map(|r| {
+                r.amendments_sent.map(|sent| Amendments {
+                    sent,
+                    comments_received: None,
+                    plan_issued: r.amended_plan_issued,
+                })
+            }),
+            closed: self.closure.as_ref().map(|c| c.on),
             disagreement: self.disagreement.clone(),
             exceptions: self
                 .exceptions

@@ -964,6 +964,10 @@ pub struct CaseDates {
     pub previous_review_meeting: Option<NaiveDate>,
     /// The current review cycle.
     pub review: Option<ReviewCycle>,
+    /// The latest review meeting held (`on`) and when the decision to maintain, amend or
+    /// cease followed it (`answered`): its own 4-week clock, for a case whose review papers
+    /// and report are not tracked in a [`ReviewCycle`].
+    pub review_decision: Option<Asked>,
     /// Proposed amendments after a review.
     pub amendments: Option<Amendments>,
     /// A phase transfer coming up.
@@ -972,12 +976,16 @@ pub struct CaseDates {
     pub disagreement: Option<Disagreement>,
     /// Exceptions recorded on the case.
     pub exceptions: Vec<Exception>,
+    /// When the case was closed: from then on no clock runs, and only those already met
+    /// are kept, as history.
+    pub closed: Option<NaiveDate>,
 }
 
 /// The clocks that apply to a case, started or not, in display order.
 ///
 /// A "no" to assess stops the 16- and 20-week clocks (there will be no plan); a "yes" to issue
-/// stops the 16-week notice clock (it only applies to a decision not to issue).
+/// stops the 16-week notice clock (it only applies to a decision not to issue). A closed case
+/// keeps only the clocks met before it closed.
 pub fn case_clocks(
     case: &CaseDates,
     calendar: &WorkingDayCalendar,
@@ -1079,6 +1087,17 @@ pub fn case_clocks(
             )?);
         }
     }
+    if let Some(r) = &case.review_decision {
+        clocks.push(
+            Clock::started(
+                K::ReviewDecision,
+                r.on,
+                review_decision_by(r.on),
+                r.answered,
+            )?
+            .about(&r.who),
+        );
+    }
     if let Some(a) = &case.amendments {
         clocks.push(Clock::started(
             K::AmendmentComments,
@@ -1128,6 +1147,9 @@ pub fn case_clocks(
             appeal_by(d.decision_notice, d.certificate_issued),
             d.appeal_lodged,
         )?);
+    }
+    if let Some(closed) = case.closed {
+        clocks.retain(|c| c.done.is_some_and(|done| done <= closed));
     }
     Ok(clocks)
 }

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::actor::{Actor, Role};
 use crate::calendar::long_date;
 use crate::case::{
-    AdviceKind, Case, Child, Closure, ClosureReason, Decision, FinalPlan, Placement, PlanSections,
-    RecordedException, Request, Stage,
+    AdviceKind, AnnualReview, Case, Child, Closure, ClosureReason, Decision, FinalPlan, Placement,
+    PlanSections, RecordedException, Request, ReviewOutcome, Stage,
 };
 use crate::clock::{self, Disagreement, Exception, ExceptionKind};
 use crate::codes::{CodeList, CodeLists};
@@ -130,6 +130,38 @@ pub enum Command {
         /// The placement named in section I.
         placement: Placement,
     },
+    /// Record an annual review meeting held (reg 18): staff, or a professional (the school's
+    /// SENCO holds most reviews). A new meeting waits for the decision after the last one.
+    RecordReviewMeeting {
+        /// The day of the meeting.
+        on: NaiveDate,
+    },
+    /// Decide after a review meeting to maintain, amend or cease the plan (reg 20, 21; within
+    /// 4 weeks of the meeting).
+    DecideAfterReview {
+        /// Which review.
+        number: u32,
+        /// The decision date.
+        on: NaiveDate,
+        /// Maintain, amend or cease.
+        outcome: ReviewOutcome,
+        /// Reasons (required to cease, which can be appealed).
+        reasons: String,
+    },
+    /// Send the family the proposed amendments after a decision to amend (reg 22).
+    SendProposedAmendments {
+        /// Which review.
+        number: u32,
+        /// When they were sent.
+        on: NaiveDate,
+    },
+    /// Issue the final amended plan (reg 22(3); within 8 weeks of the proposed amendments).
+    IssueAmendedPlan {
+        /// Which review.
+        number: u32,
+        /// When it was issued.
+        on: NaiveDate,
+    },
     /// Record the ranked types of need (SEN2).
     RecordSenNeeds {
         /// SEN2 type codes, most significant first.
@@ -178,6 +210,10 @@ impl Command {
             Command::ConsultSchool { .. } => "consult_school",
             Command::RecordConsultationResponse { .. } => "record_consultation_response",
             Command::IssueFinalPlan { .. } => "issue_final_plan",
+            Command::RecordReviewMeeting { .. } => "record_review_meeting",
+            Command::DecideAfterReview { .. } => "decide_after_review",
+            Command::SendProposedAmendments { .. } => "send_proposed_amendments",
+            Command::IssueAmendedPlan { .. } => "issue_amended_plan",
             Command::RecordSenNeeds { .. } => "record_sen_needs",
             Command::RecordDisagreement { .. } => "record_disagreement",
             Command::AddNote { .. } => "add_note",
@@ -862,6 +898,144 @@ pub fn decide(
                 placement,
             })])
         }
+        Command::RecordReviewMeeting { on } => {
+            check_role(
+                actor,
+                &[
+                    Role::Caseworker,
+                    Role::Manager,
+                    Role::Admin,
+                    Role::Professional,
+                ],
+                "record an annual review meeting",
+            )?;
+            let issued = match (&case.final_plan, case.stage) {
+                (Some(plan), Stage::PlanIssued) => plan.issued,
+                _ => return Err(wrong_stage(case, "record an annual review meeting")),
+            };
+            not_future("The date of the review meeting", *on, today)?;
+            not_before(
+                "The date of the review meeting",
+                *on,
+                "the final plan was issued",
+                issued,
+            )?;
+            if let Some(last) = case.last_review() {
+                if last.decision.is_none() {
+                    return Err(Refusal::Invalid(format!(
+                        "the decision after annual review {} (meeting on {}) has not been \
+                         recorded; record it before the next review meeting",
+                        last.number,
+                        long_date(last.meeting_on)
+                    )));
+                }
+                not_before(
+                    "The date of the review meeting",
+                    *on,
+                    "the last review meeting",
+                    last.meeting_on,
+                )?;
+            }
+            Ok(vec![Event::ReviewMeetingRecorded {
+                number: next_number(case.reviews.iter().map(|r| r.number)),
+                on: *on,
+            }])
+        }
+        Command::DecideAfterReview {
+            number,
+            on,
+            outcome,
+            reasons,
+        } => {
+            check_role(actor, STAFF, "decide after an annual review")?;
+            let review = find_review(case, *number)?;
+            if let Some(d) = &review.decision {
+                return Err(Refusal::AlreadyRecorded {
+                    what: "The decision after this review",
+                    on: long_date(d.on),
+                });
+            }
+            not_future("The decision date", *on, today)?;
+            not_before(
+                "The decision date",
+                *on,
+                "the review meeting",
+                review.meeting_on,
+            )?;
+            if *outcome == ReviewOutcome::Cease {
+                required(reasons, "the reasons for ceasing to maintain the plan")?;
+            }
+            Ok(vec![Event::ReviewDecided {
+                number: *number,
+                on: *on,
+                outcome: *outcome,
+                reasons: reasons.trim().to_string(),
+            }])
+        }
+        Command::SendProposedAmendments { number, on } => {
+            check_role(actor, STAFF, "send proposed amendments")?;
+            let review = find_review(case, *number)?;
+            let decided = match review.decision {
+                Some(d) if d.outcome == ReviewOutcome::Amend => d.on,
+                Some(d) => {
+                    return Err(Refusal::Invalid(format!(
+                        "proposed amendments follow a decision to amend the plan; after annual \
+                         review {number} the decision was to {}",
+                        d.outcome.label().to_lowercase()
+                    )));
+                }
+                None => {
+                    return Err(Refusal::Invalid(format!(
+                        "record the decision after annual review {number} before sending \
+                         proposed amendments"
+                    )));
+                }
+            };
+            if let Some(sent) = review.amendments_sent {
+                return Err(Refusal::AlreadyRecorded {
+                    what: "The proposed amendments after this review",
+                    on: long_date(sent),
+                });
+            }
+            not_future("The date the amendments were sent", *on, today)?;
+            not_before(
+                "The date the amendments were sent",
+                *on,
+                "the decision to amend",
+                decided,
+            )?;
+            Ok(vec![Event::ProposedAmendmentsSent {
+                number: *number,
+                on: *on,
+            }])
+        }
+        Command::IssueAmendedPlan { number, on } => {
+            check_role(actor, STAFF, "issue the amended plan")?;
+            let review = find_review(case, *number)?;
+            let Some(sent) = review.amendments_sent else {
+                return Err(Refusal::Invalid(format!(
+                    "send the proposed amendments after annual review {number} before issuing \
+                     the amended plan"
+                )));
+            };
+            if let Some(issued) = review.amended_plan_issued {
+                return Err(Refusal::AlreadyRecorded {
+                    what: "The amended plan after this review",
+                    on: long_date(issued),
+                });
+            }
+            not_future("The date the amended plan was issued", *on, today)?;
+            not_before(
+                "The date the amended plan was issued",
+                *on,
+                "the proposed amendments were sent",
+                sent,
+            )?;
+            Ok(vec![Event::AmendedPlanIssued {
+                number: *number,
+                on: *on,
+            }])
+        }
         Command::RecordSenNeeds { ranked } => {
             check_role(actor, STAFF, "record types of need")?;
             if ranked.is_empty() {
@@ -967,6 +1141,13 @@ pub fn decide(
 
 /// The longest note accepted.
 pub const MAX_NOTE_CHARS: usize = 10_000;
+
+fn find_review(case: &Case, number: u32) -> Result<&AnnualReview, Refusal> {
+    case.review(number).ok_or(Refusal::NoSuch {
+        what: "annual review",
+        number,
+    })
+}
 
 fn next_number(existing: impl Iterator<Item = u32>) -> u32 {
     existing.max().unwrap_or(0) + 1

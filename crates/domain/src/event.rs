@@ -5,8 +5,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::case::{
-    AdviceKind, AdviceRequest, Case, Child, Closure, Consultation, Decision, FinalPlan, Placement,
-    PlanSections, PlanVersion, RecordedException, Request, Stage,
+    AdviceKind, AdviceRequest, AnnualReview, Case, Child, Closure, Consultation, Decision,
+    FinalPlan, Placement, PlanSections, PlanVersion, RecordedException, Request, ReviewDecision,
+    ReviewOutcome, Stage,
 };
 use crate::clock::Disagreement;
 use crate::ids::LaCode;
@@ -110,6 +111,39 @@ pub enum Event {
     },
     /// The final plan was issued (reg 13(2)).
     FinalPlanIssued(FinalPlan),
+    /// An annual review meeting was held (reg 18).
+    ReviewMeetingRecorded {
+        /// The review's number within the case.
+        number: u32,
+        /// The day of the meeting.
+        on: NaiveDate,
+    },
+    /// The local authority decided to maintain, amend or cease the plan after a review
+    /// (reg 20, 21).
+    ReviewDecided {
+        /// Which review.
+        number: u32,
+        /// The day of the decision.
+        on: NaiveDate,
+        /// What was decided.
+        outcome: ReviewOutcome,
+        /// The reasons given.
+        reasons: String,
+    },
+    /// Proposed amendments to the plan were sent to the family (reg 22).
+    ProposedAmendmentsSent {
+        /// Which review they follow.
+        number: u32,
+        /// When they were sent.
+        on: NaiveDate,
+    },
+    /// The final amended plan was issued (reg 22(3)).
+    AmendedPlanIssued {
+        /// Which review it follows.
+        number: u32,
+        /// When it was issued.
+        on: NaiveDate,
+    },
     /// The ranked types of need were recorded.
     SenNeedsRecorded {
         /// SEN2 type codes, most significant first.
@@ -144,6 +178,10 @@ impl Event {
             Event::SchoolConsulted { .. } => "school_consulted",
             Event::ConsultationAnswered { .. } => "consultation_answered",
             Event::FinalPlanIssued(_) => "final_plan_issued",
+            Event::ReviewMeetingRecorded { .. } => "review_meeting_recorded",
+            Event::ReviewDecided { .. } => "review_decided",
+            Event::ProposedAmendmentsSent { .. } => "proposed_amendments_sent",
+            Event::AmendedPlanIssued { .. } => "amended_plan_issued",
             Event::SenNeedsRecorded { .. } => "sen_needs_recorded",
             Event::DisagreementRecorded(_) => "disagreement_recorded",
             Event::NoteAdded { .. } => "note_added",
@@ -243,6 +281,31 @@ impl Event {
                 long_date(plan.issued),
                 plan.placement.name
             ),
+            Event::ReviewMeetingRecorded { number, on } => {
+                format!("Annual review {number}: meeting held on {}", long_date(*on))
+            }
+            Event::ReviewDecided {
+                number,
+                on,
+                outcome,
+                ..
+            } => format!(
+                "Annual review {number}: decided on {} to {}",
+                long_date(*on),
+                match outcome {
+                    ReviewOutcome::Maintain => "maintain the plan",
+                    ReviewOutcome::Amend => "amend the plan",
+                    ReviewOutcome::Cease => "cease to maintain the plan",
+                }
+            ),
+            Event::ProposedAmendmentsSent { number, on } => format!(
+                "Annual review {number}: proposed amendments sent to the family on {}",
+                long_date(*on)
+            ),
+            Event::AmendedPlanIssued { number, on } => format!(
+                "Annual review {number}: final amended plan issued on {}",
+                long_date(*on)
+            ),
             Event::SenNeedsRecorded { ranked } => {
                 format!("Types of need recorded: {}", ranked.join(", "))
             }
@@ -291,6 +354,7 @@ impl Case {
             sen_needs: Vec::new(),
             disagreement: None,
             closure: None,
+            reviews: Vec::new(),
         }
     }
 
@@ -397,6 +461,36 @@ impl Case {
             Event::FinalPlanIssued(plan) => {
                 self.final_plan = Some(plan.clone());
                 self.stage = Stage::PlanIssued;
+            }
+            Event::ReviewMeetingRecorded { number, on } => self.reviews.push(AnnualReview {
+                number: *number,
+                meeting_on: *on,
+                decision: None,
+                amendments_sent: None,
+                amended_plan_issued: None,
+            }),
+            Event::ReviewDecided {
+                number,
+                on,
+                outcome,
+                ..
+            } => {
+                if let Some(r) = self.reviews.iter_mut().find(|r| r.number == *number) {
+                    r.decision = Some(ReviewDecision {
+                        on: *on,
+                        outcome: *outcome,
+                    });
+                }
+            }
+            Event::ProposedAmendmentsSent { number, on } => {
+                if let Some(r) = self.reviews.iter_mut().find(|r| r.number == *number) {
+                    r.amendments_sent = Some(*on);
+                }
+            }
+            Event::AmendedPlanIssued { number, on } => {
+                if let Some(r) = self.reviews.iter_mut().find(|r| r.number == *number) {
+                    r.amended_plan_issued = Some(*on);
+                }
             }
             Event::SenNeedsRecorded { ranked } => self.sen_needs = ranked.clone(),
             Event::DisagreementRecorded(d) => self.disagreement = Some(d.clone()),

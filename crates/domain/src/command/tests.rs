@@ -2,6 +2,8 @@ use super::*;
 use crate::ids::LaCode;
 use proptest::prelude::*;
 
+mod reviews;
+
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
@@ -661,6 +663,19 @@ fn any_command() -> impl Strategy<Value = Command> {
             on,
             placement: school()
         }),
+        date.clone()
+            .prop_map(|on| Command::RecordReviewMeeting { on }),
+        (1u32..3, date.clone(), 0usize..3).prop_map(|(number, on, o)| {
+            Command::DecideAfterReview {
+                number,
+                on,
+                outcome: ReviewOutcome::ALL[o],
+                reasons: "reasons".into(),
+            }
+        }),
+        (1u32..3, date.clone())
+            .prop_map(|(number, on)| Command::SendProposedAmendments { number, on }),
+        (1u32..3, date.clone()).prop_map(|(number, on)| Command::IssueAmendedPlan { number, on }),
         date.prop_map(|on| Command::CloseCase {
             on,
             reason: ClosureReason::MovedAway
@@ -713,6 +728,15 @@ fn a_commands_name_is_its_json_type() {
             on: day,
             reason: ClosureReason::Withdrawn,
         },
+        Command::RecordReviewMeeting { on: day },
+        Command::DecideAfterReview {
+            number: 1,
+            on: day,
+            outcome: ReviewOutcome::Amend,
+            reasons: String::new(),
+        },
+        Command::SendProposedAmendments { number: 1, on: day },
+        Command::IssueAmendedPlan { number: 1, on: day },
     ] {
         let json = serde_json::to_value(&command).unwrap();
         assert_eq!(json["type"], command.name());

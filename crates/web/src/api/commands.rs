@@ -11,7 +11,9 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use waymark_store::domain::case::{AdviceKind, ClosureReason, Placement, PlanSections};
+use waymark_store::domain::case::{
+    AdviceKind, ClosureReason, Placement, PlanSections, ReviewOutcome,
+};
 use waymark_store::domain::clock::ExceptionKind;
 use waymark_store::domain::command::Command;
 
@@ -141,6 +143,39 @@ pub enum CaseCommand {
         /// The placement named in section I.
         placement: PlacementBody,
     },
+    /// Record an annual review meeting held (reg 18; staff, or a professional). The review
+    /// gets the next `number` on the case; a new meeting waits for the decision after the last.
+    RecordReviewMeeting {
+        /// The day of the meeting.
+        on: NaiveDate,
+    },
+    /// Decide after a review meeting to maintain, amend or cease the plan (reg 20, 21; within
+    /// 4 weeks of the meeting; staff).
+    DecideAfterReview {
+        /// Which review (its `number` on the case).
+        number: u32,
+        /// The decision date.
+        on: NaiveDate,
+        /// Maintain, amend or cease.
+        outcome: ReviewOutcomeName,
+        /// Reasons (required to cease, which can be appealed).
+        reasons: String,
+    },
+    /// Send the family the proposed amendments after a decision to amend (reg 22; staff).
+    SendProposedAmendments {
+        /// Which review (its `number` on the case).
+        number: u32,
+        /// When they were sent.
+        on: NaiveDate,
+    },
+    /// Issue the final amended plan (reg 22(3); within 8 weeks of the proposed amendments;
+    /// staff).
+    IssueAmendedPlan {
+        /// Which review (its `number` on the case).
+        number: u32,
+        /// When it was issued.
+        on: NaiveDate,
+    },
     /// Record the ranked types of need (SEN2 codes).
     RecordSenNeeds {
         /// SEN2 type codes, most significant first.
@@ -185,6 +220,18 @@ pub enum AdviceKindName {
     SocialCare,
     /// Anyone else the LA thinks appropriate (reg 6(1)(f)–(h)).
     Other,
+}
+
+/// What the local authority decided after an annual review meeting (reg 21).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewOutcomeName {
+    /// Keep the plan as it is.
+    Maintain,
+    /// Amend the plan: proposed amendments go to the family (reg 22).
+    Amend,
+    /// Cease to maintain the plan (appealable).
+    Cease,
 }
 
 /// A statutory reason why a time limit does not apply (reg 5(4), 8(2), 10(4), 13(3)).
@@ -283,6 +330,26 @@ impl From<AdviceKind> for AdviceKindName {
             AdviceKind::Health => AdviceKindName::Health,
             AdviceKind::SocialCare => AdviceKindName::SocialCare,
             AdviceKind::Other => AdviceKindName::Other,
+        }
+    }
+}
+
+impl From<ReviewOutcomeName> for ReviewOutcome {
+    fn from(outcome: ReviewOutcomeName) -> ReviewOutcome {
+        match outcome {
+            ReviewOutcomeName::Maintain => ReviewOutcome::Maintain,
+            ReviewOutcomeName::Amend => ReviewOutcome::Amend,
+            ReviewOutcomeName::Cease => ReviewOutcome::Cease,
+        }
+    }
+}
+
+impl From<ReviewOutcome> for ReviewOutcomeName {
+    fn from(outcome: ReviewOutcome) -> ReviewOutcomeName {
+        match outcome {
+            ReviewOutcome::Maintain => ReviewOutcomeName::Maintain,
+            ReviewOutcome::Amend => ReviewOutcomeName::Amend,
+            ReviewOutcome::Cease => ReviewOutcomeName::Cease,
         }
     }
 }
@@ -444,6 +511,10 @@ impl CaseCommand {
             CaseCommand::ConsultSchool { .. } => "consult_school",
             CaseCommand::RecordConsultationResponse { .. } => "record_consultation_response",
             CaseCommand::IssueFinalPlan { .. } => "issue_final_plan",
+            CaseCommand::RecordReviewMeeting { .. } => "record_review_meeting",
+            CaseCommand::DecideAfterReview { .. } => "decide_after_review",
+            CaseCommand::SendProposedAmendments { .. } => "send_proposed_amendments",
+            CaseCommand::IssueAmendedPlan { .. } => "issue_amended_plan",
             CaseCommand::RecordSenNeeds { .. } => "record_sen_needs",
             CaseCommand::RecordDisagreement { .. } => "record_disagreement",
             CaseCommand::AddNote { .. } => "add_note",
@@ -523,6 +594,24 @@ impl From<CaseCommand> for Command {
                 on,
                 placement: placement.into(),
             },
+            CaseCommand::RecordReviewMeeting { on } => Command::RecordReviewMeeting { on },
+            CaseCommand::DecideAfterReview {
+                number,
+                on,
+                outcome,
+                reasons,
+            } => Command::DecideAfterReview {
+                number,
+                on,
+                outcome: outcome.into(),
+                reasons,
+            },
+            CaseCommand::SendProposedAmendments { number, on } => {
+                Command::SendProposedAmendments { number, on }
+            }
+            CaseCommand::IssueAmendedPlan { number, on } => {
+                Command::IssueAmendedPlan { number, on }
+            }
             CaseCommand::RecordSenNeeds { ranked } => Command::RecordSenNeeds { ranked },
             CaseCommand::RecordDisagreement {
                 mediation_requested,
@@ -621,6 +710,24 @@ mod tests {
                 on,
                 placement: (&placement).into(),
             },
+            Command::RecordReviewMeeting { on } => CaseCommand::RecordReviewMeeting { on },
+            Command::DecideAfterReview {
+                number,
+                on,
+                outcome,
+                reasons,
+            } => CaseCommand::DecideAfterReview {
+                number,
+                on,
+                outcome: outcome.into(),
+                reasons,
+            },
+            Command::SendProposedAmendments { number, on } => {
+                CaseCommand::SendProposedAmendments { number, on }
+            }
+            Command::IssueAmendedPlan { number, on } => {
+                CaseCommand::IssueAmendedPlan { number, on }
+            }
             Command::RecordSenNeeds { ranked } => CaseCommand::RecordSenNeeds { ranked },
             Command::RecordDisagreement {
                 mediation_requested,
@@ -741,6 +848,21 @@ mod tests {
             },
             Command::AddNote {
                 text: "Phoned the family".into(),
+            },
+            Command::RecordReviewMeeting { on: day(14) },
+            Command::DecideAfterReview {
+                number: 1,
+                on: day(15),
+                outcome: ReviewOutcome::Cease,
+                reasons: "Needs met without a plan".into(),
+            },
+            Command::SendProposedAmendments {
+                number: 1,
+                on: day(16),
+            },
+            Command::IssueAmendedPlan {
+                number: 1,
+                on: day(17),
             },
         ]
     }

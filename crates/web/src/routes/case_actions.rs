@@ -27,7 +27,9 @@ use waymark_store::cases::{self, CaseError, LoadedCase};
 use waymark_store::documents::NewDocument;
 use waymark_store::domain::actions::{self, Action};
 use waymark_store::domain::actor::Role;
-use waymark_store::domain::case::{AdviceKind, Case, ClosureReason, Placement};
+use waymark_store::domain::case::{
+    AdviceKind, AnnualReview, Case, ClosureReason, Placement, ReviewOutcome,
+};
 use waymark_store::domain::clock::ExceptionKind;
 use waymark_store::domain::codes::{CodeList, CodeLists};
 use waymark_store::domain::command::{self, Command, Refusal};
@@ -147,7 +149,63 @@ fn choices(case: &Case, caseworkers: &[(String, String)]) -> Value {
     if case.stage == waymark_store::domain::case::Stage::PlanIssued {
         closure = vec![("ceased", "The plan ceased")];
     }
+    let review_choice = |r: &AnnualReview, hint: String| {
+        context! {
+            value => r.number,
+            label => format!("Annual review {}, meeting on {}", r.number, uk_time::date(r.meeting_on)),
+            hint => hint,
+        }
+    };
+    let due = |d: Result<chrono::NaiveDate, _>| d.map(uk_time::date).unwrap_or_default();
+    // A new meeting waits for the last decision, so only the last review can be undecided.
+    let reviews_to_decide: Vec<_> = case
+        .last_review()
+        .filter(|r| r.decision.is_none())
+        .map(|r| {
+            review_choice(
+                r,
+                format!(
+                    "Decision due by {} (4 weeks after the meeting)",
+                    due(r.decision_by())
+                ),
+            )
+        })
+        .into_iter()
+        .collect();
+    let reviews_to_amend: Vec<_> = case
+        .reviews
+        .iter()
+        .filter(|r| r.amendments_sent.is_none())
+        .filter_map(|r| {
+            let d = r.decision.filter(|d| d.outcome == ReviewOutcome::Amend)?;
+            Some(review_choice(
+                r,
+                format!("Decided to amend on {}", uk_time::date(d.on)),
+            ))
+        })
+        .collect();
+    let amended_plans_due: Vec<_> = case
+        .reviews
+        .iter()
+        .filter(|r| r.amended_plan_issued.is_none())
+        .filter_map(|r| {
+            let sent = r.amendments_sent?;
+            Some(review_choice(
+                r,
+                format!(
+                    "Amendments sent {}; final amended plan due by {}",
+                    uk_time::date(sent),
+                    due(waymark_store::domain::clock::amended_plan_by(sent))
+                ),
+            ))
+        })
+        .collect();
     context! {
+        review_outcomes => ReviewOutcome::ALL.iter().map(|o| context! { value => o.key(), label => o.label() }).collect::<Vec<_>>(),
+        reviews_to_decide => reviews_to_decide,
+        reviews_to_amend => reviews_to_amend,
+        amended_plans_due => amended_plans_due,
+        annual_review_by => case.next_review_by().and_then(Result::ok).map(uk_time::date),
         advice_kinds => ADVICE_KINDS.iter().map(|k| context! { value => advice_kind_key(*k), label => k.label() }).collect::<Vec<_>>(),
         exception_kinds => ExceptionKind::ALL.iter().map(|k| context! { value => exception_key(*k), label => k.label() }).collect::<Vec<_>>(),
         placement_types => options(codes.entries(CodeList::PlacementType)),
@@ -225,6 +283,7 @@ async fn render<S: Store>(
         "caseworker",
         "reason",
         "cease_reason",
+        "outcome",
     ]
     .into_iter()
     .map(|name| (name, form.values.text(name)))
@@ -542,6 +601,52 @@ async fn command_from<S: Store>(
                     on,
                     placement,
                 }),
+                _ => None,
+            }
+        }
+        Action::RecordReviewMeeting => form
+            .date("on", "the date of the review meeting", &mut e)
+            .map(|on| Command::RecordReviewMeeting { on }),
+        Action::DecideAfterReview => {
+            let number = number(form, "number", &mut e, "Select which review");
+            let outcome = ReviewOutcome::from_key(&form.text("outcome"));
+            if outcome.is_none() {
+                e.add(
+                    "outcome",
+                    "Select whether to maintain, amend or cease the plan",
+                );
+            }
+            let on = form.date("on", "the date of the decision", &mut e);
+            let reasons = form.text("reasons");
+            if outcome == Some(ReviewOutcome::Cease) && reasons.is_empty() {
+                e.add(
+                    "reasons",
+                    "Enter the reasons for ceasing to maintain the plan",
+                );
+            }
+            match (number, outcome, on) {
+                (Some(number), Some(outcome), Some(on)) => Some(Command::DecideAfterReview {
+                    number,
+                    on,
+                    outcome,
+                    reasons,
+                }),
+                _ => None,
+            }
+        }
+        Action::SendProposedAmendments => {
+            let number = number(form, "number", &mut e, "Select which review");
+            let on = form.date("on", "the date the amendments were sent", &mut e);
+            match (number, on) {
+                (Some(number), Some(on)) => Some(Command::SendProposedAmendments { number, on }),
+                _ => None,
+            }
+        }
+        Action::IssueAmendedPlan => {
+            let number = number(form, "number", &mut e, "Select which review");
+            let on = form.date("on", "the date the amended plan was issued", &mut e);
+            match (number, on) {
+                (Some(number), Some(on)) => Some(Command::IssueAmendedPlan { number, on }),
                 _ => None,
             }
         }

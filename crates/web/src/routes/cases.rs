@@ -469,6 +469,10 @@ fn done_message(action: Action) -> &'static str {
         Action::ConsultSchool => "School consulted",
         Action::RecordConsultationResponse => "School's response recorded",
         Action::IssueFinalPlan => "Final plan issued",
+        Action::RecordReviewMeeting => "Annual review meeting recorded",
+        Action::DecideAfterReview => "Decision after the annual review recorded",
+        Action::SendProposedAmendments => "Proposed amendments sent to the family",
+        Action::IssueAmendedPlan => "Final amended plan issued",
         Action::AddNote => "Note added",
         Action::Close => "Case closed",
     }

@@ -384,6 +384,7 @@ mod tests {
             sen_needs: vec![],
             disagreement: None,
             closure: None,
+            reviews: vec![],
         }
     }
 
