@@ -18,6 +18,7 @@ use waymark_store::domain::clock::{ClockKind, ClockReading, ClockStatus};
 
 use super::commands::{
     AdviceKindName, ClosureReasonBody, ExceptionKindName, PlacementBody, PlanSectionsBody,
+    ReviewOutcomeName,
 };
 use crate::error::{AppError, AppResult};
 
@@ -59,6 +60,8 @@ pub struct CaseDetail {
     pub consultations: Vec<ConsultationView>,
     /// The final plan, once issued.
     pub final_plan: Option<FinalPlanView>,
+    /// Reviews of the plan (reg 18–22), oldest first.
+    pub reviews: Vec<ReviewView>,
     /// SEN2 types of need, most significant first.
     pub sen_needs: Vec<String>,
     /// The closure, if the case is closed.
@@ -70,7 +73,8 @@ pub struct CaseDetail {
     /// What the token's user may do to the case today, as the case rules see it: action keys
     /// (`decide-assessment`, `request-advice`, `record-advice`, `record-exception`,
     /// `decide-plan`, `plan`, `send-draft`, `record-comments`, `consult-school`,
-    /// `record-school-response`, `issue-plan`, `add-note`, `allocate`, `close`). Each is done
+    /// `record-school-response`, `issue-plan`, `record-review`, `decide-review`,
+    /// `send-amendments`, `issue-amended-plan`, `add-note`, `allocate`, `close`). Each is done
     /// with its command; a command for an action not listed is refused.
     pub allowed_actions: Vec<String>,
 }
@@ -330,6 +334,34 @@ pub struct ConsultationView {
     pub agreed: Option<bool>,
 }
 
+/// One review of the plan: the meeting, the decision after it, and any amendments.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewView {
+    /// Its number within the case (the `number` its commands take).
+    pub number: u32,
+    /// The day of the review meeting.
+    pub meeting_on: NaiveDate,
+    /// The last day for the decision after it (reg 20, 21: 4 weeks).
+    pub decision_by: Option<NaiveDate>,
+    /// The decision, once made.
+    pub decision: Option<ReviewDecisionView>,
+    /// When the proposed amendments were sent (reg 22).
+    pub amendments_sent: Option<NaiveDate>,
+    /// The last day for the final amended plan (reg 22(3): 8 weeks after the amendments).
+    pub amended_plan_by: Option<NaiveDate>,
+    /// When the final amended plan was issued.
+    pub amended_plan_issued: Option<NaiveDate>,
+}
+
+/// The decision after a review meeting.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewDecisionView {
+    /// The day it was made.
+    pub on: NaiveDate,
+    /// Maintain, amend or cease.
+    pub outcome: ReviewOutcomeName,
+}
+
 /// The final plan as issued.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FinalPlanView {
@@ -580,6 +612,22 @@ impl CaseDetail {
                 version: p.version,
                 placement: (&p.placement).into(),
             }),
+            reviews: case
+                .reviews
+                .iter()
+                .map(|r| ReviewView {
+                    number: r.number,
+                    meeting_on: r.meeting_on,
+                    decision_by: r.decision_by().ok(),
+                    decision: r.decision.map(|d| ReviewDecisionView {
+                        on: d.on,
+                        outcome: d.outcome.into(),
+                    }),
+                    amendments_sent: r.amendments_sent,
+                    amended_plan_by: r.amended_plan_by().and_then(Result::ok),
+                    amended_plan_issued: r.amended_plan_issued,
+                })
+                .collect(),
             sen_needs: case.sen_needs.clone(),
             closure: case.closure.as_ref().map(|c| ClosureView {
                 on: c.on,

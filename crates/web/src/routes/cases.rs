@@ -45,6 +45,8 @@ use crate::session::CurrentUser;
 use crate::templates::Nav;
 use crate::{AppState, uk_time};
 
+mod reviews;
+
 /// The case routes.
 pub fn routes<S: Store>() -> RouteTable<S> {
     RouteTable::new()
@@ -225,6 +227,9 @@ fn timeline(history: &[HistoryEntry], names: &HashMap<String, String>) -> Vec<Ti
                 }),
                 Event::AssessmentDecided(d) | Event::IssueDecided(d) if !d.reasons.is_empty() => {
                     Some(format!("Reasons: {}", d.reasons))
+                }
+                Event::ReviewDecided { reasons, .. } if !reasons.is_empty() => {
+                    Some(format!("Reasons: {reasons}"))
                 }
                 Event::ExceptionRecorded(e) => Some(e.note.clone()),
                 Event::NoteAdded { text } => Some(text.clone()),
@@ -433,6 +438,8 @@ async fn case<S: Store>(
             needs => needs,
             closure => case.closure.as_ref().map(|c| uk_time::date(c.on)),
             final_placement => case.final_plan.as_ref().map(|p| &p.placement.name),
+            reviews => Serde(reviews::rows(case, today)),
+            next_review_by => case.next_review_by().and_then(Result::ok).map(uk_time::date),
             clocks => Serde(&clocks),
             today => uk_time::date(today),
             staff => staff,

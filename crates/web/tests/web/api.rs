@@ -1732,3 +1732,120 @@ async fn token_page_shows_a_new_token_once_and_revokes_it() {
         .await;
     assert_eq!(forged.status, 403);
 }
+
+#[tokio::test]
+async fn annual_reviews_and_amended_plans_run_over_the_api() {
+    let app = TestApp::spawn().await;
+    let issued = today() - Duration::days(200);
+    let case = app.add_case_with_plan("Rhea", issued).await;
+    let user = app.add_user(Role::Caseworker, "reviews").await;
+    let token = token_for(&app, &user).await;
+    let id = case.id.0;
+    let read = get(&app, &format!("/api/v1/cases/{id}"), &token).await;
+    assert_eq!(read.status, 200, "{}", read.text);
+    assert_eq!(read.json["reviews"], json!([]));
+    assert_eq!(
+        clock(&read.json, "annual_review_by")["due"],
+        iso(issued + chrono::Months::new(12))
+    );
+    assert!(allowed(&read.json).contains(&"record-review"));
+    let version = read.json["version"].as_i64().unwrap_or_default();
+
+    let meeting = today() - Duration::days(40);
+    let case = run(
+        &app,
+        &token,
+        id,
+        version,
+        json!({"type": "record_review_meeting", "on": iso(meeting)}),
+    )
+    .await;
+    assert_eq!(case["reviews"][0]["number"], 1);
+    assert_eq!(case["reviews"][0]["meeting_on"], iso(meeting));
+    assert_eq!(
+        case["reviews"][0]["decision_by"],
+        iso(meeting + Duration::days(28))
+    );
+    let decision = clock(&case, "review_decision_by");
+    assert_eq!(decision["due"], iso(meeting + Duration::days(28)));
+    assert_eq!(decision["status"], "overdue");
+    assert_eq!(case["next_deadline"]["kind"], "review_decision_by");
+    assert_eq!(
+        clock(&case, "annual_review_by")["due"],
+        iso(meeting + chrono::Months::new(12))
+    );
+    assert!(allowed(&case).contains(&"decide-review"));
+
+    let decided = today() - Duration::days(5);
+    let case = run(
+        &app,
+        &token,
+        id,
+        version + 1,
+        json!({"type": "decide_after_review", "number": 1, "on": iso(decided),
+               "outcome": "amend", "reasons": "Outcomes updated"}),
+    )
+    .await;
+    assert_eq!(case["reviews"][0]["decision"]["outcome"], "amend");
+    assert_eq!(clock(&case, "review_decision_by")["status"], "met_late");
+
+    // Amendments dated before the decision to amend: refused, nothing written.
+    let refused = post(
+        &app,
+        &format!("/api/v1/cases/{id}/commands"),
+        &token,
+        &json!({"expected_version": version + 2, "command":
+            {"type": "send_proposed_amendments", "number": 1, "on": iso(meeting)}}),
+    )
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert!(
+        refused
+            .detail()
+            .contains("cannot be before the decision to amend"),
+        "{}",
+        refused.text
+    );
+
+    let sent = today() - Duration::days(4);
+    let case = run(
+        &app,
+        &token,
+        id,
+        version + 2,
+        json!({"type": "send_proposed_amendments", "number": 1, "on": iso(sent)}),
+    )
+    .await;
+    assert_eq!(
+        clock(&case, "amended_plan_by")["due"],
+        iso(sent + Duration::days(56))
+    );
+    assert_eq!(case["next_deadline"]["kind"], "amended_plan_by");
+    let case = run(
+        &app,
+        &token,
+        id,
+        version + 3,
+        json!({"type": "issue_amended_plan", "number": 1, "on": iso(today())}),
+    )
+    .await;
+    assert_eq!(case["reviews"][0]["amended_plan_issued"], iso(today()));
+    assert_eq!(clock(&case, "amended_plan_by")["status"], "met_on_time");
+    assert_eq!(case["next_deadline"]["kind"], "annual_review_by");
+
+    // The commands are in the OpenAPI document.
+    let doc = call(&app, Method::GET, "/api/v1/openapi.json", None, None).await;
+    let schema = doc.json["components"]["schemas"].to_string();
+    for name in [
+        "record_review_meeting",
+        "decide_after_review",
+        "send_proposed_amendments",
+        "issue_amended_plan",
+        "ReviewOutcomeName",
+    ] {
+        assert!(
+            schema.contains(name),
+            "{name} is not in the OpenAPI schemas"
+        );
+    }
+}

@@ -189,8 +189,8 @@ use chrono::{NaiveDate, Utc};
 use reqwest::header::SET_COOKIE;
 use waymark_store::cases::{self, LoadedCase};
 use waymark_store::domain::actor::{Actor, Role};
-use waymark_store::domain::case::{Child, Request};
-use waymark_store::domain::command::NewRequest;
+use waymark_store::domain::case::{Child, Placement, PlanSections, Request};
+use waymark_store::domain::command::{Command, NewRequest};
 use waymark_store::{CaseId, LaCode, NewUser, Session, User};
 
 /// The password every test account is made with.
@@ -416,6 +416,70 @@ impl TestApp {
     /// Opens a case in [`LA_CODE`].
     pub async fn add_case(&self, given: &str, family: &str) -> LoadedCase {
         self.add_case_in(LA_CODE, given, family).await
+    }
+
+    /// Opens a case in [`LA_CODE`] and takes it to a final plan issued on `issued` (the
+    /// decisions and the draft a few days before it), as a caseworker would.
+    pub async fn add_case_with_plan(&self, given: &str, issued: NaiveDate) -> LoadedCase {
+        let mut case = self.add_case(given, "Planned").await;
+        let la = la_code(LA_CODE);
+        let actor = Actor {
+            user: "seed".into(),
+            role: Role::Caseworker,
+            la: la.clone(),
+        };
+        let before = |days: i64| issued - chrono::Duration::days(days);
+        let school = Placement {
+            urn: Some("100001".into()),
+            setting_code: None,
+            name: "Oakfield Primary School".into(),
+            placement_type: "MS".into(),
+        };
+        for command in [
+            Command::DecideWhetherToAssess {
+                on: before(30),
+                yes: true,
+                reasons: String::new(),
+            },
+            Command::DecideWhetherToIssue {
+                on: before(20),
+                yes: true,
+                reasons: String::new(),
+            },
+            Command::SavePlan {
+                sections: PlanSections {
+                    b: "Needs".into(),
+                    ..PlanSections::default()
+                },
+            },
+            Command::ServeDraft {
+                version: 1,
+                on: before(10),
+            },
+            Command::RecordRepresentations {
+                on: before(5),
+                requested_school: None,
+            },
+            Command::IssueFinalPlan {
+                version: 1,
+                on: issued,
+                placement: school,
+            },
+        ] {
+            case = cases::execute(
+                &self.store,
+                &la,
+                case.id,
+                case.version,
+                &command,
+                &actor,
+                waymark_web::uk_time::today(),
+                Utc::now(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+        }
+        case
     }
 
     /// Gives a user an open relation (`parent`, `advice`, `named`) to a case of [`LA_CODE`].

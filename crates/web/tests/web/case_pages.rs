@@ -13,7 +13,7 @@ use waymark_web::forms::VirusScanner;
 
 use crate::app::{Browser, LA_CODE, LA_NAME, Page, TestApp, input_value, la_code};
 
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     waymark_web::uk_time::today()
 }
 
@@ -27,7 +27,7 @@ fn date_fields(name: &str, date: NaiveDate) -> Vec<(String, String)> {
 }
 
 /// Posts an action form with the case's version as the page shows it.
-async fn act(
+pub(crate) async fn act(
     browser: &mut Browser,
     id: CaseId,
     action: &str,
@@ -96,11 +96,11 @@ async fn act_with_file(
     }
 }
 
-fn days_ago(n: i64) -> NaiveDate {
+pub(crate) fn days_ago(n: i64) -> NaiveDate {
     today() - Duration::days(n)
 }
 
-async fn case_version(app: &TestApp, id: CaseId) -> i64 {
+pub(crate) async fn case_version(app: &TestApp, id: CaseId) -> i64 {
     app.store
         .load_case(&la_code(LA_CODE), id)
         .await

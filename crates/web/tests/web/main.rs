@@ -9,6 +9,7 @@ mod app;
 mod assets;
 mod audit;
 mod case_pages;
+mod case_reviews;
 mod caseload;
 mod csrf;
 mod errors;
