@@ -5,6 +5,7 @@ use std::path::Path;
 
 use anyhow::Context;
 use chrono::Utc;
+use indicatif::{ProgressBar, ProgressStyle};
 use waymark_domain::LaCode;
 use waymark_domain::actor::Role;
 use waymark_domain::case::Stage;
@@ -13,7 +14,7 @@ use waymark_store::{Backend, CaseAccess, NewUser, Store};
 
 use crate::args::{DemoArgs, DemoScale};
 use crate::database::{block_on, open_url};
-use crate::demo_data::{Size, generate};
+use crate::demo_data::{CHUNK, Size, generate, generate_national, national_sizes};
 use crate::user::hash_password;
 
 /// The password of every demo account, printed when the demo starts. Demo data only.
@@ -169,88 +170,200 @@ fn remove_sqlite_files(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The authorities to generate: one, or a national set at realistic relative sizes.
-fn authorities(scale: DemoScale) -> Vec<(LaCode, String, Size)> {
-    match scale {
-        DemoScale::La => LaCode::parse(DEMO_LA.0)
-            .map(|la| vec![(la, DEMO_LA.1.to_string(), Size::LA)])
-            .unwrap_or_default(),
-        DemoScale::National => (0..153u32)
-            .filter_map(|n| {
-                // English LAs range from a few hundred plans to about fifteen thousand.
-                let factor = 0.15 + f64::from((n * 37) % 100) / 45.0;
-                let la = LaCode::parse(&format!("{}", 800 + n)).ok()?;
-                Some((
-                    la,
-                    format!("Demo Authority {}", n + 1),
-                    Size::scaled(factor),
-                ))
-            })
-            .collect(),
+/// What the demo made.
+#[derive(Debug, Default)]
+struct Made {
+    authorities: usize,
+    cases: u64,
+    events: u64,
+    active_plans: u64,
+}
+
+impl Made {
+    fn count(&mut self, cases: &[waymark_domain::import::ImportedCase]) {
+        self.cases += cases.len() as u64;
+        self.events += cases.iter().map(|c| c.events.len() as u64).sum::<u64>();
+        self.active_plans += cases
+            .iter()
+            .filter(|c| c.case.final_plan.is_some() && c.case.closure.is_none())
+            .count() as u64;
     }
+}
+
+/// The demo authority and its demo accounts, organisations and caseworkers; its cases come
+/// from `cases`, which is given the caseworkers' references.
+async fn demo_authority(
+    store: &Backend,
+    hash: &str,
+    cases: impl AsyncFnOnce(&[String]) -> anyhow::Result<Vec<waymark_store::Setting>>,
+) -> anyhow::Result<()> {
+    let la = LaCode::parse(DEMO_LA.0)?;
+    store.ensure_la(&la, DEMO_LA.1).await?;
+    let caseworkers = caseworkers(store, &la, hash).await?;
+    let settings = cases(&caseworkers).await?;
+    organisations(store, &la, &settings).await?;
+    other_accounts(store, &la, hash).await?;
+    join_organisation(store, &la).await
+}
+
+/// One authority of 8,000 cases.
+async fn one_authority(
+    store: &Backend,
+    hash: &str,
+    seed: u64,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<Made> {
+    let mut made = Made {
+        authorities: 1,
+        ..Made::default()
+    };
+    demo_authority(store, hash, async |caseworkers: &[String]| {
+        let la = LaCode::parse(DEMO_LA.0)?;
+        let demo = generate(seed, &la, Size::LA, caseworkers, today);
+        anyhow::ensure!(
+            demo.skipped == 0,
+            "the demo generator could not build {} cases",
+            demo.skipped
+        );
+        store.upsert_settings(demo.settings.clone()).await?;
+        for batch in demo.cases.chunks(CHUNK) {
+            import_batch(store, batch, "demo", Utc::now()).await?;
+            made.count(batch);
+        }
+        Ok(demo.settings)
+    })
+    .await?;
+    Ok(made)
+}
+
+/// What the generating thread hands the writer.
+enum Generated {
+    Cases(Vec<waymark_domain::import::ImportedCase>),
+    Settings(Vec<waymark_store::Setting>),
+    Skipped(usize),
+}
+
+/// 153 authorities at realistic sizes (`demo_data::national_sizes`), the first the demo
+/// authority with its accounts. One thread generates while this one writes, so the two
+/// cores both work; a progress bar counts requests.
+async fn national(
+    store: &Backend,
+    hash: &str,
+    seed: u64,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<Made> {
+    let sizes = national_sizes(seed);
+    let mut las = Vec::with_capacity(sizes.len());
+    for (n, requests) in sizes.iter().enumerate() {
+        let (code, name) = if n == 0 {
+            (DEMO_LA.0.to_string(), DEMO_LA.1.to_string())
+        } else {
+            (format!("{}", 800 + n), format!("Demo Authority {}", n + 1))
+        };
+        let la = LaCode::parse(&code)?;
+        store.ensure_la(&la, &name).await?;
+        las.push((la, *requests));
+    }
+    let bar = ProgressBar::new(sizes.iter().sum::<usize>() as u64);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{bar:40} {percent:>3}%  {human_pos}/{human_len} requests  {elapsed} (about {eta} left)  {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    let mut made = Made {
+        authorities: las.len(),
+        ..Made::default()
+    };
+    demo_authority(store, hash, async |demo_caseworkers: &[String]| {
+        let (send, mut receive) = tokio::sync::mpsc::channel::<Generated>(4);
+        let demo_caseworkers = demo_caseworkers.to_vec();
+        let generator = std::thread::spawn(move || {
+            for (i, (la, requests)) in las.iter().enumerate() {
+                let caseworkers = if i == 0 {
+                    demo_caseworkers.clone()
+                } else {
+                    (1..=25)
+                        .map(|n| format!("{}-cw-{n}", la.as_str()))
+                        .collect()
+                };
+                let (settings, skipped) = generate_national(
+                    seed.wrapping_add(i as u64),
+                    la,
+                    *requests,
+                    &caseworkers,
+                    today,
+                    |cases| {
+                        // The writer stopped (an error): stop generating too.
+                        let _ = send.blocking_send(Generated::Cases(cases));
+                    },
+                );
+                if send.blocking_send(Generated::Settings(settings)).is_err()
+                    || send.blocking_send(Generated::Skipped(skipped)).is_err()
+                {
+                    return;
+                }
+            }
+        });
+        let mut first_settings = None;
+        let mut skipped = 0;
+        while let Some(message) = receive.recv().await {
+            match message {
+                Generated::Cases(cases) => {
+                    import_batch(store, &cases, "demo", Utc::now()).await?;
+                    made.count(&cases);
+                    bar.inc(cases.len() as u64);
+                    if let Some(first) = cases.first() {
+                        bar.set_message(format!("authority {}", first.case.la.as_str()));
+                    }
+                }
+                Generated::Settings(settings) => {
+                    store.upsert_settings(settings.clone()).await?;
+                    first_settings.get_or_insert(settings);
+                }
+                Generated::Skipped(n) => skipped += n,
+            }
+        }
+        generator
+            .join()
+            .map_err(|_| anyhow::anyhow!("the demo generator stopped unexpectedly"))?;
+        bar.finish();
+        anyhow::ensure!(
+            skipped == 0,
+            "the demo generator could not build {skipped} cases"
+        );
+        Ok(first_settings.unwrap_or_default())
+    })
+    .await?;
+    Ok(made)
 }
 
 /// Runs `waymark demo`: generates the data, then reports how to look at it.
 pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     remove_sqlite_files(&args.db.database)?;
     let today = chrono::Local::now().date_naive();
-    let las = authorities(args.scale);
     let hash = hash_password(DEMO_PASSWORD)?;
-    let (cases, plans) = block_on(async {
+    let started = std::time::Instant::now();
+    let made = block_on(async {
         let store = open_url(&args.db.database).await?;
-        let mut cases = 0;
-        let mut plans = 0;
-        for (i, (la, name, size)) in las.iter().enumerate() {
-            store.ensure_la(la, name).await?;
-            let caseworkers = if i == 0 {
-                caseworkers(&store, la, &hash).await?
-            } else {
-                (1..=25)
-                    .map(|n| format!("{}-cw-{n}", la.as_str()))
-                    .collect()
-            };
-            let demo = generate(
-                args.seed.wrapping_add(i as u64),
-                la,
-                *size,
-                &caseworkers,
-                today,
-            );
-            anyhow::ensure!(
-                demo.skipped == 0,
-                "the demo generator could not build {} cases",
-                demo.skipped
-            );
-            if i == 0 {
-                organisations(&store, la, &demo.settings).await?;
-            }
-            store.upsert_settings(demo.settings).await?;
-            plans += demo
-                .cases
-                .iter()
-                .filter(|c| c.case.final_plan.is_some())
-                .count();
-            for batch in demo.cases.chunks(5_000) {
-                cases += import_batch(&store, batch, "demo", Utc::now())
-                    .await?
-                    .created;
-            }
-            if i == 0 {
-                other_accounts(&store, la, &hash).await?;
-                join_organisation(&store, la).await?;
-            }
+        match args.scale {
+            DemoScale::La => one_authority(&store, &hash, args.seed, today).await,
+            DemoScale::National => national(&store, &hash, args.seed, today).await,
         }
-        Ok((cases, plans))
     })?;
     println!(
-        "Demo database {} is ready: {} local {}, {cases} cases, {plans} with a final plan.",
+        "Demo database {} is ready: {} local {}, {} cases ({} events), {} plans maintained; \
+         made in {:.0} s.",
         args.db.database,
-        las.len(),
-        if las.len() == 1 {
+        made.authorities,
+        if made.authorities == 1 {
             "authority"
         } else {
             "authorities"
         },
+        made.cases,
+        made.events,
+        made.active_plans,
+        started.elapsed().as_secs_f64(),
     );
     println!("\nSign in with any of these accounts; the password of each is {DEMO_PASSWORD}");
     println!("  caseworker1@northby.example  (caseworker; also caseworker2 to caseworker25)");
@@ -260,10 +373,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     if args.no_serve {
         return Ok(());
     }
-    let la_name = las
-        .first()
-        .map(|(_, name, _)| name.clone())
-        .unwrap_or_default();
+    let la_name = DEMO_LA.1.to_string();
     // Parsed like the command line, so every other serve option keeps its default.
     let bind = args.bind.to_string();
     let cli = <crate::args::Cli as clap::Parser>::try_parse_from([

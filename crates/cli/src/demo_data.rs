@@ -12,7 +12,7 @@ use waymark_domain::Upn;
 use waymark_domain::actor::{Actor, Role};
 use waymark_domain::case::{
     Address, AdviceKind, Case, Child, ClosureReason, ContactPreference, ParentCarer, Placement,
-    PlanSections, Request,
+    PlanSections, Request, ReviewOutcome,
 };
 use waymark_domain::clock::ExceptionKind;
 use waymark_domain::command::{Command, NewRequest, decide, decide_new};
@@ -140,16 +140,6 @@ impl Size {
         recent_requests: 2_000,
         schools: 240,
     };
-
-    /// A size scaled from the typical one, for the national demo.
-    pub fn scaled(factor: f64) -> Size {
-        let scale = |n: usize| ((n as f64) * factor).round().max(1.0) as usize;
-        Size {
-            active_plans: scale(Self::LA.active_plans),
-            recent_requests: scale(Self::LA.recent_requests),
-            schools: scale(Self::LA.schools).max(20),
-        }
-    }
 }
 
 /// A generated local authority.
@@ -320,6 +310,41 @@ fn placement(setting: &Setting) -> Placement {
     }
 }
 
+/// The authority's schools and settings.
+fn settings_for(dice: &mut Dice, la: &LaCode, schools: usize) -> Vec<Setting> {
+    let urn_base = 100_000 + (la.as_str().parse::<u32>().unwrap_or(0) % 900) * 1_000;
+    (0..schools)
+        .map(|n| {
+            let (name, ptype, phase) = school_name(dice, n);
+            Setting {
+                urn: (urn_base + n as u32).to_string(),
+                name,
+                placement_type: ptype.to_string(),
+                phase: phase.to_string(),
+                la_code: la.as_str().to_string(),
+            }
+        })
+        .collect()
+}
+
+/// How often requests go on to an assessment and a plan, and whether plans cease.
+#[derive(Debug, Clone, Copy)]
+struct Rates {
+    /// The share of requests the LA agrees to assess.
+    assess: f64,
+    /// The share of assessments that lead to a plan.
+    issue: f64,
+    /// Whether plans cease (the young person leaves education, moves away, or needs are met).
+    cease: bool,
+}
+
+/// England's rates: about three quarters of requests assessed, most assessments issued.
+const NATIONAL_RATES: Rates = Rates {
+    assess: 0.76,
+    issue: 0.93,
+    cease: true,
+};
+
 /// Generates one local authority's data. `caseworkers` are the user references cases are
 /// allocated to; `today` bounds every date.
 pub fn generate(
@@ -330,24 +355,8 @@ pub fn generate(
     today: NaiveDate,
 ) -> DemoLa {
     let mut dice = Dice(fastrand::Rng::with_seed(seed));
-    let actor = Actor {
-        user: "demo".to_string(),
-        role: Role::Admin,
-        la: la.clone(),
-    };
-    let urn_base = 100_000 + (la.as_str().parse::<u32>().unwrap_or(0) % 900) * 1_000;
-    let settings: Vec<Setting> = (0..size.schools)
-        .map(|n| {
-            let (name, ptype, phase) = school_name(&mut dice, n);
-            Setting {
-                urn: (urn_base + n as u32).to_string(),
-                name,
-                placement_type: ptype.to_string(),
-                phase: phase.to_string(),
-                la_code: la.as_str().to_string(),
-            }
-        })
-        .collect();
+    let actor = demo_actor(la);
+    let settings = settings_for(&mut dice, la, size.schools);
     let mut cases = Vec::with_capacity(size.active_plans + size.recent_requests);
     let mut skipped = 0;
     let total = size.active_plans + size.recent_requests;
@@ -358,15 +367,31 @@ pub fn generate(
         } else {
             today - dice.days(365, 365 * 8)
         };
-        let dob = received - dice.days(365 * 2, 365 * 17);
-        let caseworker = caseworkers
-            .get(dice.0.usize(..caseworkers.len().max(1)))
-            .cloned();
-        let reference = format!("EHC-{}-{:06}", la.as_str(), n + 1);
-        let built = build_case(
-            &mut dice, &actor, la, today, &settings, reference, received, dob, caseworker, recent,
-        );
-        match built {
+        // Older requests are the plans the authority maintains; recent ones are at every
+        // stage, decided at England's rates.
+        let rates = if recent {
+            Rates {
+                cease: false,
+                ..NATIONAL_RATES
+            }
+        } else {
+            Rates {
+                assess: 1.0,
+                issue: 1.0,
+                cease: false,
+            }
+        };
+        match one_case(
+            &mut dice,
+            &actor,
+            la,
+            today,
+            &settings,
+            caseworkers,
+            n,
+            received,
+            rates,
+        ) {
             Some(case) => cases.push(case),
             None => skipped += 1,
         }
@@ -376,6 +401,125 @@ pub fn generate(
         settings,
         skipped,
     }
+}
+
+fn demo_actor(la: &LaCode) -> Actor {
+    Actor {
+        user: "demo".to_string(),
+        role: Role::Admin,
+        la: la.clone(),
+    }
+}
+
+/// Builds the `n`th case of an authority, received on `received`.
+#[allow(clippy::too_many_arguments)]
+fn one_case(
+    dice: &mut Dice,
+    actor: &Actor,
+    la: &LaCode,
+    today: NaiveDate,
+    settings: &[Setting],
+    caseworkers: &[String],
+    n: usize,
+    received: NaiveDate,
+    rates: Rates,
+) -> Option<ImportedCase> {
+    let dob = received - dice.days(365 * 2, 365 * 17);
+    let caseworker = caseworkers
+        .get(dice.0.usize(..caseworkers.len().max(1)))
+        .cloned();
+    let reference = format!("EHC-{}-{:06}", la.as_str(), n + 1);
+    build_case(
+        dice, actor, la, today, settings, reference, received, dob, caseworker, rates,
+    )
+}
+
+/// The national demo: how many requests each of 153 authorities received over the ten years
+/// to today (about 1.5 million in all), from a few hundred to over thirty thousand, as
+/// English authorities differ.
+pub fn national_sizes(seed: u64) -> Vec<usize> {
+    let mut dice = Dice(fastrand::Rng::with_seed(seed ^ 0x5eed));
+    // Log-normal weights (σ 0.65), the first (the demo authority) a typical county.
+    let weights: Vec<f64> = (0..NATIONAL_LAS)
+        .map(|i| {
+            if i == 0 {
+                return 1.0;
+            }
+            let (u, v) = (dice.0.f64().max(1e-9), dice.0.f64());
+            let normal = (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos();
+            (0.65 * normal).exp().clamp(0.05, 4.5)
+        })
+        .collect();
+    let total: f64 = weights.iter().sum();
+    weights
+        .iter()
+        .map(|w| ((NATIONAL_REQUESTS as f64) * w / total).round() as usize)
+        .collect()
+}
+
+/// Local authorities in England with SEND duties.
+pub const NATIONAL_LAS: usize = 153;
+/// Requests for an EHC needs assessment in England over ten years, roughly.
+pub const NATIONAL_REQUESTS: usize = 1_500_000;
+/// Each year's requests against the year before (requests have grown every year).
+const YEARLY_GROWTH: f64 = 1.08;
+
+/// Cases handed over in one piece while a national authority is generated.
+pub const CHUNK: usize = 5_000;
+
+/// Generates a national authority: `requests` received over the ten years to `today`, more
+/// each year, decided at England's rates, plans reviewed every year and some ceased. Cases
+/// go to `emit` in chunks of [`CHUNK`] as they are made, so an authority of any size fits in
+/// memory; returns the schools and settings (made first) and the cases it could not build.
+pub fn generate_national(
+    seed: u64,
+    la: &LaCode,
+    requests: usize,
+    caseworkers: &[String],
+    today: NaiveDate,
+    mut emit: impl FnMut(Vec<ImportedCase>),
+) -> (Vec<Setting>, usize) {
+    let mut dice = Dice(fastrand::Rng::with_seed(seed));
+    let actor = demo_actor(la);
+    let settings = settings_for(&mut dice, la, (requests / 40).clamp(20, 900));
+    // Year k back from today has weight growth^-k.
+    let weights: Vec<f64> = (0..10).map(|k| YEARLY_GROWTH.powi(-k)).collect();
+    let total: f64 = weights.iter().sum();
+    let mut skipped = 0;
+    let mut chunk = Vec::with_capacity(CHUNK);
+    for n in 0..requests {
+        let mut roll = dice.0.f64() * total;
+        let mut year = 0_i64;
+        for (k, w) in weights.iter().enumerate() {
+            if roll < *w {
+                year = k as i64;
+                break;
+            }
+            roll -= w;
+        }
+        let received = today - dice.days(365 * year, 365 * year + 364);
+        match one_case(
+            &mut dice,
+            &actor,
+            la,
+            today,
+            &settings,
+            caseworkers,
+            n,
+            received,
+            NATIONAL_RATES,
+        ) {
+            Some(case) => chunk.push(case),
+            None => skipped += 1,
+        }
+        if chunk.len() == CHUNK {
+            emit(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)));
+        }
+    }
+    if !chunk.is_empty() {
+        emit(chunk);
+    }
+    (settings, skipped)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -389,7 +533,7 @@ fn build_case(
     received: NaiveDate,
     dob: NaiveDate,
     caseworker: Option<String>,
-    recent: bool,
+    rates: Rates,
 ) -> Option<ImportedCase> {
     let new = NewRequest {
         reference: reference.clone(),
@@ -451,7 +595,7 @@ fn build_case(
     if decided > today {
         return Some(done(b, reference));
     }
-    let assess = !recent || dice.chance(0.75);
+    let assess = dice.chance(rates.assess);
     if !b.run(Command::DecideWhetherToAssess {
         on: decided,
         yes: assess,
@@ -526,7 +670,7 @@ fn build_case(
     if issue_on > today {
         return Some(done(b, reference));
     }
-    let issue = !recent || dice.chance(0.92);
+    let issue = dice.chance(rates.issue);
     if !b.run(Command::DecideWhetherToIssue {
         on: issue_on,
         yes: issue,
@@ -601,14 +745,92 @@ fn build_case(
         target + dice.days(1, 120)
     }
     .max(served + Duration::days(15));
-    if final_on <= today && b.case.consultations.iter().all(|c| c.responded.is_some()) {
-        b.run(Command::IssueFinalPlan {
+    if final_on <= today
+        && b.case.consultations.iter().all(|c| c.responded.is_some())
+        && b.run(Command::IssueFinalPlan {
             version: 1,
             on: final_on,
             placement: placement(school),
-        });
+        })
+    {
+        maintain(&mut b, dice, final_on, rates.cease);
     }
     Some(done(b, reference))
+}
+
+/// The plan's life after it was issued on `issued`: a review meeting about every 12 months
+/// (some late), the decision after it (most within 4 weeks), amendments after some, and,
+/// when plans `cease`, the plan ceased some years on.
+fn maintain(b: &mut Builder<'_>, dice: &mut Dice, issued: NaiveDate, cease: bool) {
+    let today = b.today;
+    let ceases_on = (cease && dice.chance(0.7))
+        .then(|| issued + dice.days(365, 365 * 12))
+        .filter(|on| *on <= today);
+    let end = ceases_on.unwrap_or(today);
+    let mut last = issued;
+    loop {
+        let meeting = last
+            + if dice.chance(0.8) {
+                dice.days(330, 365)
+            } else {
+                dice.days(366, 480)
+            };
+        if meeting > end {
+            break;
+        }
+        if !b.run(Command::RecordReviewMeeting { on: meeting }) {
+            return;
+        }
+        let number = b.case.reviews.last().map_or(1, |r| r.number);
+        let decided = meeting
+            + if dice.chance(0.75) {
+                dice.days(3, 28)
+            } else {
+                dice.days(29, 70)
+            };
+        if decided > today {
+            return;
+        }
+        let outcome = if dice.chance(0.3) {
+            ReviewOutcome::Amend
+        } else {
+            ReviewOutcome::Maintain
+        };
+        if !b.run(Command::DecideAfterReview {
+            number,
+            on: decided,
+            outcome,
+            reasons: String::new(),
+        }) {
+            return;
+        }
+        if outcome == ReviewOutcome::Amend {
+            let sent = decided + dice.days(1, 21);
+            if sent <= today && b.run(Command::SendProposedAmendments { number, on: sent }) {
+                let amended = sent
+                    + if dice.chance(0.6) {
+                        dice.days(16, 56)
+                    } else {
+                        dice.days(57, 120)
+                    };
+                if amended <= today {
+                    b.run(Command::IssueAmendedPlan {
+                        number,
+                        on: amended,
+                    });
+                }
+            }
+        }
+        last = meeting;
+    }
+    if let Some(on) = ceases_on {
+        b.run(Command::CloseCase {
+            on,
+            reason: ClosureReason::Ceased {
+                cease_reason: dice.pick(&["1", "2", "3", "4", "5", "6"]).to_string(),
+            },
+        });
+    }
 }
 
 fn done(b: Builder<'_>, reference: String) -> ImportedCase {
@@ -671,5 +893,58 @@ mod tests {
             );
         }
         assert!(demo.cases.iter().any(|c| !c.case.exceptions.is_empty()));
+    }
+
+    #[test]
+    fn national_sizes_add_up_to_england() {
+        let sizes = national_sizes(1);
+        assert_eq!(sizes.len(), NATIONAL_LAS);
+        let total: usize = sizes.iter().sum();
+        assert!(total.abs_diff(NATIONAL_REQUESTS) < 1_000, "{total}");
+        let largest = sizes.iter().max().unwrap();
+        let smallest = sizes.iter().min().unwrap();
+        assert!(*largest > 3 * total / NATIONAL_LAS, "{largest}");
+        assert!(*smallest < total / NATIONAL_LAS / 3, "{smallest}");
+    }
+
+    #[test]
+    fn a_national_authority_has_ten_years_of_requests_reviews_and_ceased_plans() {
+        let la = LaCode::parse("801").unwrap();
+        let mut cases = Vec::new();
+        let mut chunks = 0;
+        let (settings, skipped) =
+            generate_national(3, &la, 6_000, &["cw".to_string()], today(), |chunk| {
+                assert!(chunk.len() <= CHUNK);
+                chunks += 1;
+                cases.extend(chunk);
+            });
+        assert_eq!((skipped, cases.len(), chunks), (0, 6_000, 2));
+        assert!(settings.len() >= 20);
+        for c in cases.iter().step_by(7) {
+            assert_eq!(Case::from_events(la.clone(), &c.events).unwrap(), c.case);
+        }
+        let oldest = cases.iter().map(|c| c.case.request.received).min().unwrap();
+        assert!(oldest < today() - Duration::days(365 * 9), "{oldest}");
+        let ceased = cases
+            .iter()
+            .filter(|c| matches!(&c.case.closure, Some(cl) if matches!(cl.reason, ClosureReason::Ceased { .. })))
+            .count();
+        let maintained = cases
+            .iter()
+            .filter(|c| c.case.final_plan.is_some() && c.case.closure.is_none())
+            .count();
+        assert!(
+            ceased > 600 && maintained > 2_000,
+            "{ceased} ceased, {maintained} maintained"
+        );
+        // Plans a year old or more have had a review; some were amended.
+        let reviewed = cases.iter().filter(|c| !c.case.reviews.is_empty()).count();
+        assert!(reviewed > maintained / 2, "{reviewed}");
+        assert!(cases.iter().any(|c| {
+            c.case
+                .reviews
+                .iter()
+                .any(|r| r.amended_plan_issued.is_some())
+        }));
     }
 }
