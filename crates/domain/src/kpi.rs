@@ -118,6 +118,9 @@ pub struct KpiFacts {
     pub placement_type: Option<String>,
     /// The caseworker's user reference.
     pub caseworker: Option<String>,
+    /// The flows of the plan's annual reviews and amendments ([`review_flows`]), kept with
+    /// the facts because a case has any number of reviews.
+    pub review_flows: Vec<(Flow, NaiveDate)>,
 }
 
 impl KpiFacts {
@@ -155,8 +158,63 @@ impl KpiFacts {
                 .as_ref()
                 .map(|p| p.placement.placement_type.clone()),
             caseworker: case.caseworker.clone(),
+            review_flows: review_flows(case)?,
         })
     }
+}
+
+/// The flows of a plan's annual reviews (reg 18, 20, 21) and amendments (reg 22):
+///
+/// - each review due: on its due date (12 months after the plan or the last meeting, 6 for
+///   a child under 5), and whether the meeting was held by then — the review due next is
+///   counted too, unless the case closed before it fell due;
+/// - each meeting held, on its day;
+/// - each decision after a meeting, on its day, and whether it came within 4 weeks;
+/// - each amended plan due (8 weeks after the proposed amendments were sent), on its due
+///   date, and whether it was issued by then — unless the case closed before it fell due
+///   with no amended plan.
+///
+/// # Errors
+/// A date too near the end of the calendar for its clocks.
+pub fn review_flows(case: &Case) -> Result<Vec<(Flow, NaiveDate)>, ClockError> {
+    let Some(plan) = &case.final_plan else {
+        return Ok(Vec::new());
+    };
+    let closed = case.closure.as_ref().map(|c| c.on);
+    let open_on = |day: NaiveDate| closed.is_none_or(|c| c > day);
+    let born = Some(case.child.date_of_birth);
+    let mut out = Vec::new();
+    let mut from = plan.issued;
+    for review in &case.reviews {
+        let due = clock::annual_review_by(from, born)?;
+        out.push((Flow::ReviewDue, due));
+        if review.meeting_on <= due {
+            out.push((Flow::ReviewDueMet, due));
+        }
+        out.push((Flow::ReviewHeld, review.meeting_on));
+        if let Some(decision) = &review.decision {
+            out.push((Flow::ReviewDecided, decision.on));
+            if decision.on <= review.decision_by()? {
+                out.push((Flow::ReviewDecidedInTime, decision.on));
+            }
+        }
+        if let Some(sent) = review.amendments_sent {
+            let due = clock::amended_plan_by(sent)?;
+            let issued = review.amended_plan_issued;
+            if issued.is_some() || open_on(due) {
+                out.push((Flow::AmendedPlanDue, due));
+            }
+            if issued.is_some_and(|on| on <= due) {
+                out.push((Flow::AmendedPlanDueMet, due));
+            }
+        }
+        from = review.meeting_on.max(plan.issued);
+    }
+    let next = clock::annual_review_by(from, born)?;
+    if open_on(next) {
+        out.push((Flow::ReviewDue, next));
+    }
+    Ok(out)
 }
 
 /// The 20-week measure for plans issued from `from` to `to` inclusive, over cases' facts.
@@ -378,6 +436,36 @@ pub struct PeriodFigures {
     /// Final plans issued in the period, within 20 weeks (reg 13(2)), with and without
     /// exception cases (reg 13(3)).
     pub twenty_weeks: TwentyWeeks,
+    /// Annual reviews and amended plans.
+    pub reviews: ReviewFigures,
+}
+
+/// Annual reviews and amendments in a period (reg 18, 20, 21, 22), as DfE now publishes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct ReviewFigures {
+    /// Review meetings due in the period, and how many were held by their due date; the
+    /// rest are overdue (held late, or not yet).
+    pub held_by_due_date: Share,
+    /// Review meetings held in the period.
+    pub held: u32,
+    /// Decisions after a review made in the period, and how many within 4 weeks of the
+    /// meeting.
+    pub decided_within_four_weeks: Share,
+    /// Final amended plans due in the period (8 weeks after the proposed amendments), and
+    /// how many were issued by then; the rest were not finalised within 8 weeks.
+    pub amended_within_eight_weeks: Share,
+}
+
+impl ReviewFigures {
+    /// Reviews due in the period not held by their due date.
+    pub fn overdue(&self) -> u32 {
+        self.held_by_due_date.whole - self.held_by_due_date.part
+    }
+
+    /// Amended plans due in the period not issued within 8 weeks.
+    pub fn amended_late(&self) -> u32 {
+        self.amended_within_eight_weeks.whole - self.amended_within_eight_weeks.part
+    }
 }
 
 /// Something that happened to a case on a day, counted in the period (or month) it fell in.
@@ -406,11 +494,26 @@ pub enum Flow {
     FinalIssuedNoException,
     /// … within 20 weeks.
     FinalInTimeNoException,
+    /// An annual review meeting fell due (reg 18), counted on its due date.
+    ReviewDue,
+    /// … and was held by then.
+    ReviewDueMet,
+    /// An annual review meeting was held.
+    ReviewHeld,
+    /// The LA decided after a review meeting (reg 20, 21).
+    ReviewDecided,
+    /// … within 4 weeks of the meeting.
+    ReviewDecidedInTime,
+    /// A final amended plan fell due, 8 weeks after the proposed amendments (reg 22(3)),
+    /// counted on its due date.
+    AmendedPlanDue,
+    /// … and was issued by then.
+    AmendedPlanDueMet,
 }
 
 impl Flow {
     /// Every flow.
-    pub const ALL: [Flow; 10] = [
+    pub const ALL: [Flow; 17] = [
         Flow::RequestReceived,
         Flow::AssessDecided,
         Flow::AssessDecidedInTime,
@@ -421,6 +524,13 @@ impl Flow {
         Flow::FinalInTime,
         Flow::FinalIssuedNoException,
         Flow::FinalInTimeNoException,
+        Flow::ReviewDue,
+        Flow::ReviewDueMet,
+        Flow::ReviewHeld,
+        Flow::ReviewDecided,
+        Flow::ReviewDecidedInTime,
+        Flow::AmendedPlanDue,
+        Flow::AmendedPlanDueMet,
     ];
 
     /// The stable key a store keeps the flow's counts under.
@@ -436,6 +546,13 @@ impl Flow {
             Flow::FinalInTime => "final_in_time",
             Flow::FinalIssuedNoException => "final_issued_no_exception",
             Flow::FinalInTimeNoException => "final_in_time_no_exception",
+            Flow::ReviewDue => "review_due",
+            Flow::ReviewDueMet => "review_due_met",
+            Flow::ReviewHeld => "review_held",
+            Flow::ReviewDecided => "review_decided",
+            Flow::ReviewDecidedInTime => "review_decided_in_time",
+            Flow::AmendedPlanDue => "amended_plan_due",
+            Flow::AmendedPlanDueMet => "amended_plan_due_met",
         }
     }
 
@@ -443,6 +560,28 @@ impl Flow {
     pub fn from_key(key: &str) -> Option<Flow> {
         Flow::ALL.into_iter().find(|f| f.key() == key)
     }
+}
+
+/// Flows written as text for a store's column: `key:YYYY-MM-DD` separated by spaces.
+pub fn encode_flows(flows: &[(Flow, NaiveDate)]) -> String {
+    flows
+        .iter()
+        .map(|(flow, day)| format!("{}:{}", flow.key(), day.format("%Y-%m-%d")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Flows read back from [`encode_flows`]'s text; `None` if any part is not one.
+pub fn decode_flows(text: &str) -> Option<Vec<(Flow, NaiveDate)>> {
+    text.split_whitespace()
+        .map(|part| {
+            let (key, day) = part.split_once(':')?;
+            Some((
+                Flow::from_key(key)?,
+                NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?,
+            ))
+        })
+        .collect()
 }
 
 impl KpiFacts {
@@ -480,6 +619,7 @@ impl KpiFacts {
                 }
             }
         }
+        out.extend_from_slice(&self.review_flows);
         Ok(out)
     }
 }
@@ -501,6 +641,13 @@ impl PeriodFigures {
             Flow::FinalInTime => self.twenty_weeks.within += n,
             Flow::FinalIssuedNoException => self.twenty_weeks.issued_excluding_exceptions += n,
             Flow::FinalInTimeNoException => self.twenty_weeks.within_excluding_exceptions += n,
+            Flow::ReviewDue => self.reviews.held_by_due_date.whole += n,
+            Flow::ReviewDueMet => self.reviews.held_by_due_date.part += n,
+            Flow::ReviewHeld => self.reviews.held += n,
+            Flow::ReviewDecided => self.reviews.decided_within_four_weeks.whole += n,
+            Flow::ReviewDecidedInTime => self.reviews.decided_within_four_weeks.part += n,
+            Flow::AmendedPlanDue => self.reviews.amended_within_eight_weeks.whole += n,
+            Flow::AmendedPlanDueMet => self.reviews.amended_within_eight_weeks.part += n,
         }
     }
 }
@@ -1125,6 +1272,16 @@ fn flow_rows(
         share(
             "twenty_weeks_excluding_exceptions",
             f.twenty_weeks.share_excluding_exceptions(),
+        ),
+        share("reviews_held_by_due_date", f.reviews.held_by_due_date),
+        row("reviews_held", f.reviews.held, None),
+        share(
+            "review_decisions_within_four_weeks",
+            f.reviews.decided_within_four_weeks,
+        ),
+        share(
+            "amended_plans_within_eight_weeks",
+            f.reviews.amended_within_eight_weeks,
         ),
     ]);
 }

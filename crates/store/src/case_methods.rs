@@ -15,9 +15,10 @@ macro_rules! case_methods {
                 "INSERT INTO cases (la_code, reference, version, stage, given_name, family_name, \
                  date_of_birth, upn, request_received, caseworker, closed, next_due_date, \
                  next_due_clock, school, has_exception, assess_on, assess_yes, issue_on, issue_yes, \
-                 final_issued_on, final_excused, closed_on, primary_need, placement_type, state) \
+                 final_issued_on, final_excused, closed_on, primary_need, placement_type, \
+                 review_flows, state) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-                 $18, $19, $20, $21, $22, $23, $24, $25) RETURNING id",
+                 $18, $19, $20, $21, $22, $23, $24, $25, $26) RETURNING id",
             )
             .bind(case.la.as_str())
             .bind(&case.reference)
@@ -43,6 +44,7 @@ macro_rules! case_methods {
             .bind(summary.closed_on)
             .bind(&summary.primary_need)
             .bind(&summary.placement_type)
+            .bind(&summary.review_flows)
             .bind(Json(&case.state))
             .fetch_one(&mut *tx)
             .await;
@@ -115,6 +117,7 @@ macro_rules! case_methods {
                         .push_bind(summary.closed_on)
                         .push_bind(summary.primary_need.as_deref())
                         .push_bind(summary.placement_type.as_deref())
+                        .push_bind(summary.review_flows.as_str())
                         .push_bind(Json(&case.state));
                 });
                 insert.push(
@@ -180,7 +183,7 @@ macro_rules! case_methods {
                  closed = $9, next_due_date = $14, next_due_clock = $15, school = $16, \
                  has_exception = $17, assess_on = $18, assess_yes = $19, issue_on = $20, \
                  issue_yes = $21, final_issued_on = $22, final_excused = $23, closed_on = $24, \
-                 primary_need = $25, placement_type = $26, state = $10, \
+                 primary_need = $25, placement_type = $26, review_flows = $27, state = $10, \
                  updated_at = ",
                 $now,
                 " WHERE id = $11 AND la_code = $12 AND version = $13"
@@ -211,6 +214,7 @@ macro_rules! case_methods {
             .bind(summary.closed_on)
             .bind(&summary.primary_need)
             .bind(&summary.placement_type)
+            .bind(&summary.review_flows)
             .execute(&mut *tx)
             .await?
             .rows_affected();

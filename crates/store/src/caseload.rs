@@ -157,7 +157,7 @@ macro_rules! caseload_methods {
                  date_of_birth, upn, request_received, caseworker, closed, next_due_date, \
                  next_due_clock, school, has_exception, assess_on, assess_yes, issue_on, \
                  issue_yes, final_issued_on, final_excused, closed_on, primary_need, \
-                 placement_type, ",
+                 placement_type, review_flows, ",
                 $empty_state,
                 " AS state"
             ));
@@ -196,7 +196,7 @@ macro_rules! caseload_methods {
             let mut q = sqlx::QueryBuilder::<$db>::new(
                 "SELECT id, la_code, stage, date_of_birth, request_received, assess_on, \
                  assess_yes, issue_on, issue_yes, final_issued_on, final_excused, closed_on, \
-                 primary_need, placement_type, caseworker FROM cases WHERE id > ",
+                 primary_need, placement_type, caseworker, review_flows FROM cases WHERE id > ",
             );
             q.push_bind(after.0);
             if let Some(la) = la {
@@ -235,6 +235,7 @@ macro_rules! caseload_methods {
                         primary_need: r.try_get("primary_need")?,
                         placement_type: r.try_get("placement_type")?,
                         caseworker: r.try_get("caseworker")?,
+                        review_flows: $crate::caseload::decode_review_flows(id, r.try_get("review_flows")?)?,
                     },
                 ));
             }
@@ -244,6 +245,15 @@ macro_rules! caseload_methods {
 }
 
 pub(crate) use caseload_methods;
+
+/// A case's review flows from their column.
+pub(crate) fn decode_review_flows(
+    id: i64,
+    text: String,
+) -> crate::Result<Vec<(waymark_domain::kpi::Flow, chrono::NaiveDate)>> {
+    waymark_domain::kpi::decode_flows(&text)
+        .ok_or_else(|| crate::StoreError::Decode(format!("case {id} has unreadable review flows")))
+}
 
 #[cfg(test)]
 mod tests {

@@ -81,6 +81,7 @@ pub fn summary_of(case: &Case) -> CaseSummary {
             .as_ref()
             .map(|p| p.placement.placement_type.clone()),
         caseworker: case.caseworker.clone(),
+        review_flows: waymark_domain::kpi::review_flows(case).unwrap_or_default(),
     });
     CaseSummary {
         stage: case.stage.key().to_string(),
@@ -109,6 +110,7 @@ pub fn summary_of(case: &Case) -> CaseSummary {
         closed_on: facts.closed_on,
         primary_need: facts.primary_need,
         placement_type: facts.placement_type,
+        review_flows: waymark_domain::kpi::encode_flows(&facts.review_flows),
     }
 }
 

@@ -61,6 +61,8 @@ fn flows_of(summary: &CaseSummary) -> Vec<(Flow, NaiveDate)> {
         primary_need: None,
         placement_type: None,
         caseworker: None,
+        // Written by the domain; a column it cannot read back counts no review flows.
+        review_flows: waymark_domain::kpi::decode_flows(&summary.review_flows).unwrap_or_default(),
     };
     // A request too near the end of the calendar has no clocks; it counts as received only.
     facts
@@ -92,7 +94,7 @@ pub struct FlowCount {
 
 /// The summary columns the flows need, read back before a case is changed.
 pub(crate) const FLOW_COLUMNS: &str = "stage, date_of_birth, request_received, assess_on, \
-     assess_yes, issue_on, issue_yes, final_issued_on, final_excused";
+     assess_yes, issue_on, issue_yes, final_issued_on, final_excused, review_flows";
 
 /// Expands into the backend's `upsert_flows(tx, deltas)`, `read_flow_summary(tx, id, la)`
 /// and the `Store` methods `flow_counts` and `rebuild_flow_counts` (inside the `Store` impl
@@ -151,6 +153,7 @@ macro_rules! flow_helpers {
                 issue_yes: r.try_get("issue_yes")?,
                 final_issued_on: r.try_get("final_issued_on")?,
                 final_excused: r.try_get("final_excused")?,
+                review_flows: r.try_get("review_flows")?,
                 ..CaseSummary::default()
             }))
         }
@@ -237,6 +240,7 @@ macro_rules! flow_methods {
                         issue_yes: r.try_get("issue_yes")?,
                         final_issued_on: r.try_get("final_issued_on")?,
                         final_excused: r.try_get("final_excused")?,
+                        review_flows: r.try_get("review_flows")?,
                         ..CaseSummary::default()
                     };
                     deltas.add(&la, &summary, 1);

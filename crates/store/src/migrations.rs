@@ -80,6 +80,11 @@ const SQLITE: &[Embedded] = &[
         description: "kpi flows",
         sql: include_str!("../migrations/sqlite/0011_kpi_flows.sql"),
     },
+    Embedded {
+        version: 12,
+        description: "review flows",
+        sql: include_str!("../migrations/sqlite/0012_review_flows.sql"),
+    },
 ];
 
 /// `crates/store/migrations/postgres/`, in order.
@@ -138,6 +143,11 @@ const POSTGRES: &[Embedded] = &[
         version: 11,
         description: "kpi flows",
         sql: include_str!("../migrations/postgres/0011_kpi_flows.sql"),
+    },
+    Embedded {
+        version: 12,
+        description: "review flows",
+        sql: include_str!("../migrations/postgres/0012_review_flows.sql"),
     },
 ];
 

@@ -53,6 +53,9 @@ pub struct CaseSummary {
     pub primary_need: Option<String>,
     /// The placement type in the final plan (SEN2 code).
     pub placement_type: Option<String>,
+    /// The plan's review and amendment flows, as the domain writes them
+    /// (`domain::kpi::encode_flows`); empty when there are none.
+    pub review_flows: String,
 }
 
 /// An event to be written to a case's log. The store numbers it (`seq`) on write.

@@ -36,6 +36,7 @@ pub(crate) struct CaseRow {
     closed_on: Option<NaiveDate>,
     primary_need: Option<String>,
     placement_type: Option<String>,
+    review_flows: String,
     state: Json<Value>,
 }
 
@@ -71,6 +72,7 @@ impl CaseRow {
                 closed_on: self.closed_on,
                 primary_need: self.primary_need,
                 placement_type: self.placement_type,
+                review_flows: self.review_flows,
             },
             state: self.state.0,
         })
@@ -133,6 +135,7 @@ macro_rules! from_row {
                     closed_on: row.try_get("closed_on")?,
                     primary_need: row.try_get("primary_need")?,
                     placement_type: row.try_get("placement_type")?,
+                    review_flows: row.try_get("review_flows")?,
                     state: row.try_get("state")?,
                 })
             }
@@ -190,7 +193,7 @@ macro_rules! case_columns {
         "id, la_code, reference, version, stage, given_name, family_name, date_of_birth, upn, \
          request_received, caseworker, closed, next_due_date, next_due_clock, school, \
          has_exception, assess_on, assess_yes, issue_on, issue_yes, final_issued_on, \
-         final_excused, closed_on, primary_need, placement_type, state"
+         final_excused, closed_on, primary_need, placement_type, review_flows, state"
     };
 }
 
@@ -240,9 +243,10 @@ pub(crate) const HAS_DATA: &str =
 pub(crate) const INSERT_CASE_COLUMNS: &str = "INSERT INTO cases (la_code, reference, version, \
      stage, given_name, family_name, date_of_birth, upn, request_received, caseworker, closed, \
      next_due_date, next_due_clock, school, has_exception, assess_on, assess_yes, issue_on, \
-     issue_yes, final_issued_on, final_excused, closed_on, primary_need, placement_type, state) ";
+     issue_yes, final_issued_on, final_excused, closed_on, primary_need, placement_type, \
+     review_flows, state) ";
 
-/// Cases per multi-row `INSERT`: 25 parameters each keeps a statement well under both
+/// Cases per multi-row `INSERT`: 26 parameters each keeps a statement well under both
 /// backends' parameter limits (SQLite 32,766; PostgreSQL 65,535).
 pub(crate) const CASES_PER_INSERT: usize = 500;
 

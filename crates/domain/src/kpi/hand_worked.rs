@@ -26,6 +26,7 @@ fn request(received: &str) -> KpiFacts {
         primary_need: None,
         placement_type: None,
         caseworker: None,
+        review_flows: Vec::new(),
     }
 }
 
@@ -211,6 +212,9 @@ fn period_figures_count_events_on_the_first_and_last_day_and_not_either_side() {
                 issued_excluding_exceptions: 3,
                 within_excluding_exceptions: 2,
             },
+            // No plan here has been reviewed; reviews are worked by hand in
+            // `command/tests/reviews.rs` (`review_flows_count_...`).
+            reviews: ReviewFigures::default(),
         }
     );
     assert_eq!(k.figures.twenty_weeks.share().to_string(), "2 of 4 (50.0%)");

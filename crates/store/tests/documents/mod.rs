@@ -513,8 +513,41 @@ async fn flow_counts_follow_every_write_and_rebuild_to_the_same(backend: TestBac
     )
     .await
     .unwrap();
+    // A plan's review flows are kept as the domain writes them and counted like the others;
+    // a later write that changes them moves the counts.
+    let mut reviewed = super::new_case(&la("202"), "F-REVIEWED", &["plan_issued"]);
+    reviewed.summary.review_flows = "review_due:2027-04-20 review_held:2027-04-10".into();
+    let reviewed = store.create_case(reviewed).await.unwrap();
+    let loaded = store
+        .load_case(&la("202"), reviewed.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(loaded.summary.review_flows, reviewed.summary.review_flows);
+    let mut summary = reviewed.summary.clone();
+    summary.review_flows =
+        "review_due:2027-04-20 review_due_met:2027-04-20 review_held:2027-04-10".into();
+    store
+        .append(
+            &la("202"),
+            reviewed.id,
+            reviewed.version,
+            vec![super::event("review_meeting_recorded")],
+            summary,
+            reviewed.state.clone(),
+        )
+        .await
+        .unwrap();
     let expected = expected_flows(&store).await;
     assert_eq!(counted_flows(&store).await, expected);
+    assert_eq!(
+        expected.0.get(&("202".to_string(), "review_due_met")),
+        Some(&1)
+    );
+    assert_eq!(
+        expected.0.get(&("202".to_string(), "review_held")),
+        Some(&1)
+    );
     // Two decisions, one of them a refusal, in February; five requests over two LAs.
     assert_eq!(
         expected.0.get(&("202".to_string(), "assess_decided")),

@@ -571,3 +571,104 @@ fn a_child_under_five_is_reviewed_within_six_months() {
     case.child.date_of_birth = d("2021-10-19");
     assert_eq!(due(&case), Some(d("2027-10-19")));
 }
+
+/// The KPI flows of reviews, worked by hand. The plan was issued on 20 April 2026; the child
+/// is over 5, so each review is due 12 months after the plan or the last meeting.
+#[test]
+fn review_flows_count_due_dates_meetings_decisions_and_amendments() {
+    use crate::kpi::{Flow, Period, PeriodFigures, review_flows};
+    let mut case = plan_issued();
+    case.reviews = vec![
+        crate::case::AnnualReview {
+            number: 1,
+            // Due 20 April 2027; held 10 April: by the due date.
+            meeting_on: d("2027-04-10"),
+            // 28 days after the meeting: the last day in time.
+            decision: Some(ReviewDecision {
+                on: d("2027-05-08"),
+                outcome: ReviewOutcome::Amend,
+            }),
+            // Final amended plan due 10 May + 56 days = 5 July 2027; issued 6 July: late.
+            amendments_sent: Some(d("2027-05-10")),
+            amended_plan_issued: Some(d("2027-07-06")),
+        },
+        crate::case::AnnualReview {
+            number: 2,
+            // Due 12 months after the last meeting, 10 April 2028; held 25 April: late.
+            meeting_on: d("2028-04-25"),
+            decision: None,
+            amendments_sent: None,
+            amended_plan_issued: None,
+        },
+    ];
+    let mut flows = review_flows(&case).unwrap();
+    flows.sort();
+    let mut expected = vec![
+        (Flow::ReviewDue, d("2027-04-20")),
+        (Flow::ReviewDueMet, d("2027-04-20")),
+        (Flow::ReviewHeld, d("2027-04-10")),
+        (Flow::ReviewDecided, d("2027-05-08")),
+        (Flow::ReviewDecidedInTime, d("2027-05-08")),
+        (Flow::AmendedPlanDue, d("2027-07-05")),
+        (Flow::ReviewDue, d("2028-04-10")),
+        (Flow::ReviewHeld, d("2028-04-25")),
+        // The next review: 12 months after 25 April 2028.
+        (Flow::ReviewDue, d("2029-04-25")),
+    ];
+    expected.sort();
+    assert_eq!(flows, expected);
+
+    // 2027: one review due and held in time, one decision in time, one amended plan late.
+    let figures = |from: &str, to: &str, flows: &[(Flow, NaiveDate)]| {
+        let period = Period::new(d(from), d(to)).unwrap();
+        let mut f = PeriodFigures::default();
+        for (flow, day) in flows {
+            if period.contains(*day) {
+                f.add_flow(*flow, 1);
+            }
+        }
+        f.reviews
+    };
+    let y2027 = figures("2027-01-01", "2027-12-31", &flows);
+    assert_eq!(
+        (y2027.held_by_due_date.part, y2027.held_by_due_date.whole),
+        (1, 1)
+    );
+    assert_eq!(y2027.held, 1);
+    assert_eq!(
+        (
+            y2027.decided_within_four_weeks.part,
+            y2027.decided_within_four_weeks.whole
+        ),
+        (1, 1)
+    );
+    assert_eq!(y2027.amended_late(), 1);
+    // 2028: one review due (10 April) and held late: overdue.
+    let y2028 = figures("2028-01-01", "2028-12-31", &flows);
+    assert_eq!((y2028.overdue(), y2028.held), (1, 1));
+    // The period's edge: due on 10 April 2028 counts in a period ending that day, not in
+    // one starting the day after.
+    assert_eq!(
+        figures("2028-01-01", "2028-04-10", &flows)
+            .held_by_due_date
+            .whole,
+        1
+    );
+    assert_eq!(
+        figures("2028-04-11", "2028-12-31", &flows)
+            .held_by_due_date
+            .whole,
+        0
+    );
+
+    // Ceased on 1 January 2029, before the next review fell due: that review is not due.
+    case.closure = Some(crate::case::Closure {
+        on: d("2029-01-01"),
+        reason: crate::case::ClosureReason::Ceased {
+            cease_reason: "1".into(),
+        },
+    });
+    let closed = review_flows(&case).unwrap();
+    assert!(!closed.contains(&(Flow::ReviewDue, d("2029-04-25"))));
+    assert_eq!(closed.len(), expected.len() - 1);
+}
