@@ -7,7 +7,9 @@
 //! - over a period (`from` to `to`, both included; [`Period`]): requests received, decisions
 //!   whether to assess and how many within 6 weeks (reg 4(1), 5(1)), refusals to assess and to
 //!   issue (reg 5, 10), the 20-week measure with and without exception cases (reg 13(2),
-//!   13(3)) — [`PeriodFigures`], also month by month ([`trend`]);
+//!   13(3)), annual reviews due, held by their due date, held, and decided within 4 weeks,
+//!   and amended plans issued within 8 weeks (reg 18, 20, 21, 22; [`ReviewFigures`]) —
+//!   [`PeriodFigures`], also month by month ([`trend`]);
 //! - on the period's last day: open requests by stage and age ([`Backlog`]), plans
 //!   maintained by age group, primary need and placement type ([`ActivePlans`]), and open
 //!   cases per caseworker ([`CaseworkerLoad`]);
@@ -15,8 +17,6 @@
 //!
 //! The period figures are sums of [`Flow`]s, so a store can count flows per LA and month as
 //! cases change and roll them up nationally without reading cases.
-//!
-//! Annual reviews and amended plans are not in the facts yet, so they have no figures here.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -1152,6 +1152,10 @@ pub enum Figure {
     Open(Option<OpenStage>, Option<RequestAge>),
     /// Plans maintained on the last day.
     ActivePlans,
+    /// Annual reviews due in the period and not held by their due date.
+    ReviewsOverdue,
+    /// Final amended plans due in the period and not issued within 8 weeks.
+    AmendedLate,
 }
 
 impl Figure {
@@ -1181,8 +1185,17 @@ impl Figure {
                 stage.is_none_or(|want| want == s) && age.is_none_or(|want| want == a)
             }),
             Figure::ActivePlans => f.plan_active_on(period.to),
+            Figure::ReviewsOverdue => missed(f, Flow::ReviewDue, Flow::ReviewDueMet, period),
+            Figure::AmendedLate => missed(f, Flow::AmendedPlanDue, Flow::AmendedPlanDueMet, period),
         })
     }
+}
+
+/// Whether a case has a `due` flow in the period with no `met` flow on the same day.
+fn missed(f: &KpiFacts, due: Flow, met: Flow, period: Period) -> bool {
+    f.review_flows.iter().any(|(flow, day)| {
+        *flow == due && period.contains(*day) && !f.review_flows.contains(&(met, *day))
+    })
 }
 
 /// One line of an export: a figure, or a part of one, for one LA over a period. Exports

@@ -492,3 +492,23 @@ fn whole_months_inside_a_period() {
     assert_eq!(p("2025-06-02", "2025-06-30").whole_months(), None);
     assert!(!p("2025-06-01", "2025-06-29").is_whole_months());
 }
+
+#[test]
+fn the_cases_behind_overdue_reviews_and_late_amended_plans() {
+    // One plan: a review due 20 April 2027 held in time, one due 10 April 2028 not held by
+    // then, and an amended plan due 5 July 2027 issued late.
+    let mut f = request("2026-01-05");
+    f.review_flows = vec![
+        (Flow::ReviewDue, d("2027-04-20")),
+        (Flow::ReviewDueMet, d("2027-04-20")),
+        (Flow::AmendedPlanDue, d("2027-07-05")),
+        (Flow::ReviewDue, d("2028-04-10")),
+    ];
+    let period = |a: &str, b: &str| Period::new(d(a), d(b)).unwrap();
+    let y2027 = period("2027-01-01", "2027-12-31");
+    let y2028 = period("2028-01-01", "2028-12-31");
+    assert!(!Figure::ReviewsOverdue.counts(&f, y2027).unwrap());
+    assert!(Figure::ReviewsOverdue.counts(&f, y2028).unwrap());
+    assert!(Figure::AmendedLate.counts(&f, y2027).unwrap());
+    assert!(!Figure::AmendedLate.counts(&f, y2028).unwrap());
+}

@@ -278,6 +278,35 @@ async fn facts_of<S: Store>(store: &S, la: &LaCode) -> AppResult<Vec<(CaseId, Kp
     }
 }
 
+/// The period figures of every LA in the database together, from the flow counts the store
+/// keeps per LA and month: for the whole calendar months of `period` (none if it holds no
+/// whole month). Returns the months covered and the figures.
+async fn national<S: Store>(
+    store: &S,
+    period: Period,
+) -> AppResult<Option<(Period, kpi::PeriodFigures)>> {
+    let Some((first, last)) = period.whole_months() else {
+        return Ok(None);
+    };
+    let counts = store
+        .flow_counts(
+            None,
+            (first, last),
+            waymark_store::flows::FlowGrouping::ByMonth,
+        )
+        .await?;
+    let mut figures = kpi::PeriodFigures::default();
+    for c in counts {
+        figures.add_flow(c.flow, u32::try_from(c.n).unwrap_or(0));
+    }
+    let end = last
+        .checked_add_months(chrono::Months::new(1))
+        .and_then(|d| d.pred_opt())
+        .unwrap_or(last);
+    let months = Period::new(first, end).map_err(|_| AppError::Internal("kpi_period"))?;
+    Ok(Some((months, figures)))
+}
+
 /// Facts read per query for the KPIs.
 const FACTS_PAGE: i64 = 10_000;
 
@@ -337,6 +366,7 @@ async fn dashboard<S: Store>(
         .map_err(|_| AppError::Internal("kpi_dates"))?;
     let trend = kpi::trend(facts.iter().map(|(_, f)| f), period)
         .map_err(|_| AppError::Internal("kpi_dates"))?;
+    let national = national(&state.store, period).await?;
     let q = period_query(period);
     let drill = policy::can_list_cases(&user).is_some();
     let cases = |figure: &str| drill.then(|| format!("/reports/cases?figure={figure}&{q}"));
@@ -348,6 +378,7 @@ async fn dashboard<S: Store>(
                 requests => m.figures.requests_received,
                 twenty => share(m.figures.twenty_weeks.share()),
                 twenty_excl => share(m.figures.twenty_weeks.share_excluding_exceptions()),
+                reviews_due => share(m.figures.reviews.held_by_due_date),
             }
         })
         .collect();
@@ -415,6 +446,25 @@ async fn dashboard<S: Store>(
             twenty => share(k.figures.twenty_weeks.share()),
             twenty_excl => share(k.figures.twenty_weeks.share_excluding_exceptions()),
             issued_late_href => cases("issued_late"),
+            reviews_due => share(k.figures.reviews.held_by_due_date),
+            reviews_overdue => k.figures.reviews.overdue(),
+            reviews_overdue_href => cases("reviews_overdue"),
+            reviews_held => k.figures.reviews.held,
+            review_decisions => share(k.figures.reviews.decided_within_four_weeks),
+            amended => share(k.figures.reviews.amended_within_eight_weeks),
+            amended_late_href => cases("amended_late"),
+            national => national.map(|(months, n)| context! {
+                from => uk_time::date(months.from()),
+                to => uk_time::date(months.to()),
+                whole => months == period,
+                twenty => share(n.twenty_weeks.share()),
+                twenty_excl => share(n.twenty_weeks.share_excluding_exceptions()),
+                decided => share(n.decided_within_six_weeks),
+                refused_assess => share(n.refused_to_assess),
+                reviews_due => share(n.reviews.held_by_due_date),
+                review_decisions => share(n.reviews.decided_within_four_weeks),
+                amended => share(n.reviews.amended_within_eight_weeks),
+            }),
             months => months,
             twenty_chart => twenty_chart,
             requests_chart => requests_chart,
@@ -509,6 +559,8 @@ fn figure_of(query: &HashMap<String, String>) -> Option<Figure> {
         "refused_issue" => Figure::RefusedToIssue,
         "issued_late" => Figure::IssuedLate,
         "active" => Figure::ActivePlans,
+        "reviews_overdue" => Figure::ReviewsOverdue,
+        "amended_late" => Figure::AmendedLate,
         "open" => Figure::Open(
             OpenStage::from_key(get("stage")),
             RequestAge::from_key(get("age")),

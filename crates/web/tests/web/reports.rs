@@ -10,7 +10,7 @@ use waymark_store::domain::command::Command;
 use waymark_store::domain::kpi::{self, Period};
 use waymark_store::{CaseId, Store, cases};
 
-use crate::app::{LA_CODE, TestApp, la_code};
+use crate::app::{LA_CODE, OTHER_LA_CODE, TestApp, la_code};
 
 #[tokio::test]
 async fn advice_by_agency_shows_who_owes_what_and_the_cases_to_staff_only() {
@@ -213,6 +213,104 @@ async fn the_dashboard_shows_the_domains_figures_with_drill_down_for_staff_only(
             .await
             .status,
         403
+    );
+}
+
+#[tokio::test]
+async fn the_dashboard_compares_with_all_authorities_and_counts_reviews() {
+    let app = seeded().await;
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    // Another authority: one request received 5 January, decided on 6 January (in time).
+    let other = app.add_case_in(OTHER_LA_CODE, "Eve", "Marsh").await;
+    cases::execute(
+        &app.store,
+        &la_code(OTHER_LA_CODE),
+        other.id,
+        other.version,
+        &Command::DecideWhetherToAssess {
+            on: day("2026-01-06"),
+            yes: true,
+            reasons: String::new(),
+        },
+        &Actor {
+            user: "seed".into(),
+            role: Role::Manager,
+            la: la_code(OTHER_LA_CODE),
+        },
+        day("2026-01-06"),
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let (_, mut manager) = app.sign_in_as(Role::Manager).await;
+    let page = manager.get(&format!("/reports?{Q1}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    // Here: Ada in time, Ben late (1 of 2). All authorities: Ada and Eve in time, Ben late.
+    assert!(page.body.contains("1 of 2 (50.0%) decisions"));
+    assert!(
+        page.body
+            .contains("All authorities: <strong>66.7%</strong> (2 of 3)"),
+        "{}",
+        page.body
+    );
+    // A period of part months: the comparison covers the whole months inside it.
+    let part = manager
+        .get("/reports?from-day=15&from-month=12&from-year=2025&to-day=10&to-month=3&to-year=2026")
+        .await;
+    assert_eq!(part.status, 200);
+    assert!(
+        part.body.contains("1 January 2026 to 28 February 2026"),
+        "{}",
+        part.body
+    );
+    let none = manager
+        .get("/reports?from-day=2&from-month=1&from-year=2026&to-day=30&to-month=1&to-year=2026")
+        .await;
+    assert!(none.body.contains("given for whole calendar months"));
+
+    // A plan issued 1 March 2026, reviewed on 15 September, decided on 20 October: 35 days
+    // after the meeting, late.
+    let dee = app.add_case_with_plan("Dee", day("2026-03-01")).await;
+    let mut version = dee.version;
+    for command in [
+        Command::RecordReviewMeeting {
+            on: day("2026-09-15"),
+        },
+        Command::DecideAfterReview {
+            number: 1,
+            on: day("2026-10-20"),
+            outcome: waymark_store::domain::case::ReviewOutcome::Maintain,
+            reasons: String::new(),
+        },
+    ] {
+        version = cases::execute(
+            &app.store,
+            &la_code(LA_CODE),
+            dee.id,
+            version,
+            &command,
+            &Actor {
+                user: "seed".into(),
+                role: Role::Manager,
+                la: la_code(LA_CODE),
+            },
+            waymark_web::uk_time::today(),
+            Utc::now(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"))
+        .version;
+    }
+    let autumn = manager
+        .get("/reports?from-day=1&from-month=7&from-year=2026&to-day=31&to-month=10&to-year=2026")
+        .await;
+    assert_eq!(autumn.status, 200);
+    assert!(
+        autumn
+            .body
+            .contains("0 of 1 (0.0%) decisions. Review meetings held: 1"),
+        "{}",
+        autumn.body
     );
 }
 
