@@ -34,6 +34,11 @@ const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// One connection for write transactions: SQLite lets one writer in at a time, and a
+    /// writer that finds the lock taken sleeps in its busy handler (for up to 100 ms at a
+    /// time) instead of queueing. Through this pool, writers of this process queue in turn;
+    /// readers (WAL) never wait for them.
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -41,13 +46,20 @@ impl SqliteStore {
     /// with full synchronous commits, foreign keys enforced and a 5 s busy timeout.
     pub async fn connect(url: &str) -> Result<Self> {
         let options = connect_options(url)?.create_if_missing(true);
-        let pool = SqlitePoolOptions::new().connect_with(options).await?;
-        Ok(SqliteStore { pool })
+        let pool = SqlitePoolOptions::new()
+            .connect_with(options.clone())
+            .await?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        Ok(SqliteStore { pool, writer })
     }
 
     /// Closes every connection, waiting for those in use to be returned. Before restoring over
     /// an SQLite file, every store on it must be closed.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 
@@ -74,7 +86,7 @@ fn with_settings(options: SqliteConnectOptions) -> SqliteConnectOptions {
 impl SqliteStore {
     /// A write transaction holding the write lock from the start.
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>> {
-        Ok(self.pool.begin_with(BEGIN_WRITE).await?)
+        Ok(self.writer.begin_with(BEGIN_WRITE).await?)
     }
 
     /// A write transaction that no other writer runs beside: SQLite has one write lock per
