@@ -90,6 +90,41 @@ pub enum ReportCommand {
     /// The KPIs for a period, for one LA or every LA (with the roll-up), as CSV, JSON or a
     /// spreadsheet.
     Kpis(ReportKpisArgs),
+    /// The 20-week measure (reg 13(2), 13(3)) for whole calendar months, per LA and for every
+    /// LA together, from the flows counted per LA and month.
+    TwentyWeeks(ReportTwentyWeeksArgs),
+}
+
+/// `waymark report twenty-weeks`.
+#[derive(Debug, Args)]
+pub struct ReportTwentyWeeksArgs {
+    /// The period's first day: the first of a month.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub from: NaiveDate,
+    /// The period's last day: the last day of a month.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub to: NaiveDate,
+    /// The LA's 3-digit code, or `all` for every LA and the national roll-up.
+    #[arg(long, value_name = "CODE|all", default_value = "all")]
+    pub la: String,
+    /// csv or json.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: FiguresFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Which database.
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+}
+
+/// How a report of one line per LA is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FiguresFormat {
+    /// Comma-separated, one LA a line, with a header row.
+    Csv,
+    /// A JSON array, one object per LA.
+    Json,
 }
 
 /// `waymark report kpis`.

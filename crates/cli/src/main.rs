@@ -70,6 +70,9 @@ fn main() -> ExitCode {
         Command::Report {
             command: ReportCommand::Kpis(args),
         } => report::kpis(&args),
+        Command::Report {
+            command: ReportCommand::TwentyWeeks(args),
+        } => report::twenty_weeks(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

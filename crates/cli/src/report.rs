@@ -1,17 +1,23 @@
 //! `waymark report kpis`: the KPIs for a period from the stored facts of each case, for one
 //! LA or every LA with the national roll-up. The figures are `waymark_domain::kpi`'s; the
 //! files are the web exports' (`waymark_web::routes::reports::export`).
+//!
+//! `waymark report twenty-weeks`: the 20-week measure for whole calendar months, from the
+//! flows the store keeps counted per LA and month ([`Store::flow_counts`]) rather than from
+//! every case, so the national roll-up reads a few thousand counts. The counts become figures
+//! through the domain ([`PeriodFigures::add_flow`]), the one definition of what counts.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 
 use anyhow::Context;
-use waymark_domain::kpi::{self, KpiFacts, Period};
+use waymark_domain::kpi::{self, KpiFacts, Period, PeriodFigures, TwentyWeeks};
 use waymark_domain::{CaseId, LaCode};
 use waymark_store::Store;
+use waymark_store::flows::FlowGrouping;
 use waymark_web::routes::reports::export;
 
-use crate::args::{ReportFormat, ReportKpisArgs};
+use crate::args::{FiguresFormat, ReportFormat, ReportKpisArgs, ReportTwentyWeeksArgs};
 use crate::database::{block_on, open};
 
 /// Facts read per query: enough to keep round trips few, small enough to page a national
@@ -91,11 +97,127 @@ pub fn kpis(args: &ReportKpisArgs) -> anyhow::Result<()> {
             }
         }
     };
-    match &args.output {
+    write_out(args.output.as_deref(), &bytes)
+}
+
+/// `waymark report twenty-weeks`.
+pub fn twenty_weeks(args: &ReportTwentyWeeksArgs) -> anyhow::Result<()> {
+    let period = Period::new(args.from, args.to)?;
+    // Flows are counted per month, so only whole months can be summed from them.
+    let months = period
+        .whole_months()
+        .filter(|_| period.is_whole_months())
+        .with_context(|| {
+            format!(
+                "the period {} to {} is not whole calendar months: start on the first of a \
+                 month and end on the last day of a month",
+                args.from, args.to
+            )
+        })?;
+    let la = match args.la.trim() {
+        "all" => None,
+        code => Some(LaCode::parse(code)?),
+    };
+    let (counts, known) = block_on(async {
+        let store = open(&args.db).await?;
+        let counts = store
+            .flow_counts(la.as_ref(), months, FlowGrouping::ByLa)
+            .await?;
+        // No counts for one LA: a quiet LA, or a mistyped code.
+        let known = match &la {
+            Some(la) if counts.is_empty() => {
+                !store.kpi_facts(Some(la), CaseId(0), 1).await?.is_empty()
+            }
+            _ => true,
+        };
+        Ok((counts, known))
+    })?;
+    if let Some(la) = &la {
+        anyhow::ensure!(
+            known,
+            "local authority {la} has no cases here: check the code"
+        );
+    }
+    let mut each: BTreeMap<LaCode, PeriodFigures> = BTreeMap::new();
+    if let Some(la) = &la {
+        each.entry(la.clone()).or_default();
+    }
+    let mut national = PeriodFigures::default();
+    for count in counts {
+        let n = u32::try_from(count.n)
+            .with_context(|| format!("a stored count is out of range: {}", count.n))?;
+        if let Some(code) = count.la {
+            each.entry(code).or_default().add_flow(count.flow, n);
+        }
+        national.add_flow(count.flow, n);
+    }
+    let mut lines: Vec<(String, TwentyWeeks)> = each
+        .iter()
+        .map(|(code, f)| (code.to_string(), f.twenty_weeks))
+        .collect();
+    if la.is_none() {
+        lines.push(("all".to_string(), national.twenty_weeks));
+    }
+    let bytes = match args.format {
+        FiguresFormat::Csv => twenty_weeks_csv(&lines)?,
+        FiguresFormat::Json => {
+            let json: Vec<_> = lines
+                .iter()
+                .map(|(la, t)| {
+                    serde_json::json!({
+                        "la": la,
+                        "issued": t.issued,
+                        "within": t.within,
+                        "percent": t.percent(),
+                        "issued_excluding_exceptions": t.issued_excluding_exceptions,
+                        "within_excluding_exceptions": t.within_excluding_exceptions,
+                        "percent_excluding_exceptions": t.percent_excluding_exceptions(),
+                    })
+                })
+                .collect();
+            let mut text = serde_json::to_vec_pretty(&json)?;
+            text.push(b'\n');
+            text
+        }
+    };
+    write_out(args.output.as_deref(), &bytes)
+}
+
+/// One line per LA; percentages to one decimal place, as the exports show them, and empty
+/// when no plan was issued.
+fn twenty_weeks_csv(lines: &[(String, TwentyWeeks)]) -> anyhow::Result<Vec<u8>> {
+    let percent = |p: Option<f64>| p.map(|p| format!("{p:.1}")).unwrap_or_default();
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "la",
+        "issued",
+        "within",
+        "percent",
+        "issued_excluding_exceptions",
+        "within_excluding_exceptions",
+        "percent_excluding_exceptions",
+    ])?;
+    for (la, t) in lines {
+        out.write_record([
+            la.clone(),
+            t.issued.to_string(),
+            t.within.to_string(),
+            percent(t.percent()),
+            t.issued_excluding_exceptions.to_string(),
+            t.within_excluding_exceptions.to_string(),
+            percent(t.percent_excluding_exceptions()),
+        ])?;
+    }
+    out.into_inner().context("cannot write the CSV")
+}
+
+/// Writes a report to `--output`, or to standard output.
+fn write_out(output: Option<&std::path::Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    match output {
         Some(path) => std::fs::write(path, bytes)
             .with_context(|| format!("cannot write {}", path.display()))?,
         None => std::io::stdout()
-            .write_all(&bytes)
+            .write_all(bytes)
             .context("cannot write to standard output")?,
     }
     Ok(())

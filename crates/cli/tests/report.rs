@@ -199,3 +199,130 @@ fn report_kpis_refuses_bad_input_in_one_line() {
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
 }
+
+impl Demo {
+    /// Runs `waymark` with these arguments on the demo database: (exit code, stdout, stderr).
+    fn waymark(&self, args: &[&str]) -> (i32, Vec<u8>, String) {
+        let out = Command::cargo_bin("waymark")
+            .unwrap()
+            .env_remove("WAYMARK_DATABASE_URL")
+            .args(args)
+            .args(["--database", &self.url()])
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            out.stdout,
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    }
+}
+
+/// `report twenty-weeks` sums the flows counted per LA and month; `report kpis` reads every
+/// case's facts. Two independent paths to the same figures, so they must agree.
+#[test]
+fn report_twenty_weeks_from_flow_counts_agrees_with_report_kpis_from_facts() {
+    let demo = Demo::new();
+    for (from, to) in [(FROM, TO), ("2020-01-01", "2026-10-31")] {
+        let (code, json, stderr) = demo.report(&[
+            "--la", "all", "--from", from, "--to", to, "--format", "json",
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        let kpis: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        let expected: Vec<Vec<String>> = kpis
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                let tw = &t["kpis"]["figures"]["twenty_weeks"];
+                let n = |k: &str| tw[k].as_u64().unwrap();
+                let pc = |part: u64, whole: u64| {
+                    if whole == 0 {
+                        String::new()
+                    } else {
+                        format!("{:.1}", part as f64 * 100.0 / whole as f64)
+                    }
+                };
+                let (i, w) = (n("issued"), n("within"));
+                let (ie, we) = (
+                    n("issued_excluding_exceptions"),
+                    n("within_excluding_exceptions"),
+                );
+                vec![
+                    t["la"].as_str().unwrap().to_string(),
+                    i.to_string(),
+                    w.to_string(),
+                    pc(w, i),
+                    ie.to_string(),
+                    we.to_string(),
+                    pc(we, ie),
+                ]
+            })
+            .collect();
+        assert!(
+            expected.iter().all(|row| row[1] != "0"),
+            "the demo issues plans in {from}..{to}: {expected:?}"
+        );
+
+        let (code, csv, stderr) = demo.waymark(&[
+            "report",
+            "twenty-weeks",
+            "--from",
+            from,
+            "--to",
+            to,
+            "--la",
+            "all",
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        let mut reader = csv::Reader::from_reader(csv.as_slice());
+        assert_eq!(
+            reader.headers().unwrap().iter().collect::<Vec<_>>(),
+            [
+                "la",
+                "issued",
+                "within",
+                "percent",
+                "issued_excluding_exceptions",
+                "within_excluding_exceptions",
+                "percent_excluding_exceptions"
+            ]
+        );
+        let got: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        assert_eq!(got, expected, "{from}..{to}");
+
+        // One LA, as JSON: its line alone.
+        let (code, json, stderr) = demo.waymark(&[
+            "report",
+            "twenty-weeks",
+            "--from",
+            from,
+            "--to",
+            to,
+            "--la",
+            LA,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{stderr}");
+        let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        assert_eq!(json.as_array().unwrap().len(), 1);
+        assert_eq!(json[0]["la"], LA);
+        assert_eq!(json[0]["issued"].to_string(), expected[0][1]);
+        assert_eq!(json[0]["within"].to_string(), expected[0][2]);
+    }
+
+    // Flows are counted per month: a part-month period is refused in one plain line.
+    let (code, stdout, stderr) =
+        demo.waymark(&["report", "twenty-weeks", "--from", "2025-01-02", "--to", TO]);
+    assert_ne!(code, 0);
+    assert!(stdout.is_empty());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("2025-01-02 to 2025-12-31 is not whole calendar months"),
+        "{stderr}"
+    );
+}
