@@ -24,6 +24,8 @@
 #                                  A generated SQLite file is removed first (both do not fit on
 #                                  a 25 GB disk)
 #   WAYMARK_BENCH_BIN=PATH         use this waymark binary instead of building one
+#   WAYMARK_BENCH_SCALE=la         generate one LA (8,000 cases) instead of the nation: a
+#                                  minute's check that the script works, not a benchmark
 #   WAYMARK_BENCH_PORT             the port to serve on (default 18182)
 #   WAYMARK_BENCH_TMP              where temporary directories go (default /tmp)
 set -euo pipefail
@@ -36,6 +38,7 @@ work=$(mktemp -d "$tmp/waymark-kpi-bench.XXXXXX")
 port=${WAYMARK_BENCH_PORT:-18182}
 base="http://127.0.0.1:$port"
 pg_bin=${WAYMARK_PG_BIN:-/usr/lib/postgresql/15/bin}
+scale=${WAYMARK_BENCH_SCALE:-national}
 server_pid=""
 pg_dir=""
 cleanup() {
@@ -138,8 +141,8 @@ if [ "${WAYMARK_BENCH_SQLITE:-}" != none ]; then
   else
     db="$work/national.db"
     generated_sqlite=$db
-    echo "generating the national demo into $db (about 10 minutes)" >&2
-    "$waymark" demo --no-serve --scale national --database "sqlite://$db" >/dev/null
+    echo "generating the $scale demo into $db (national: about 10 minutes)" >&2
+    "$waymark" demo --no-serve --scale "$scale" --database "sqlite://$db" >/dev/null
   fi
   url="sqlite://$db"
   declare -A size
@@ -181,9 +184,9 @@ EOF
     -o "-p $pg_port" >/dev/null
   pg_url="postgres://postgres@127.0.0.1:$pg_port/waymark"
   as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U postgres waymark
-  echo "generating the national demo into PostgreSQL (this takes a while)" >&2
+  echo "generating the $scale demo into PostgreSQL (national: this takes a while)" >&2
   started=$(date +%s)
-  "$waymark" demo --no-serve --scale national --database "$pg_url" >/dev/null
+  "$waymark" demo --no-serve --scale "$scale" --database "$pg_url" >/dev/null
   echo "generated in $(($(date +%s) - started)) s" >&2
   psql_q() { psql -X -A -t -q -h 127.0.0.1 -p "$pg_port" -U postgres -d waymark -c "$1"; }
   psql_q "ANALYZE"
