@@ -113,6 +113,10 @@ pub struct ReportTwentyWeeksArgs {
     /// Write to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also say on standard error how long reading and adding up the counts took (the time
+    /// bench/kpi compares with DuckDB's).
+    #[arg(long)]
+    pub timing: bool,
     /// Which database.
     #[command(flatten)]
     pub db: DatabaseArgs,

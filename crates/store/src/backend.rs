@@ -353,13 +353,24 @@ impl Store for Backend {
         delegate!(self, s => s.kpi_facts(la, after, limit))
     }
 
+    async fn kpi_open_facts(
+        &self,
+        la: &LaCode,
+        on: chrono::NaiveDate,
+        after: CaseId,
+        limit: i64,
+    ) -> Result<Vec<(CaseId, waymark_domain::kpi::KpiFacts)>> {
+        delegate!(self, s => s.kpi_open_facts(la, on, after, limit))
+    }
+
     async fn flow_counts(
         &self,
         la: Option<&LaCode>,
         months: (chrono::NaiveDate, chrono::NaiveDate),
         grouping: crate::flows::FlowGrouping,
+        only: &[waymark_domain::kpi::Flow],
     ) -> Result<Vec<crate::flows::FlowCount>> {
-        delegate!(self, s => s.flow_counts(la, months, grouping))
+        delegate!(self, s => s.flow_counts(la, months, grouping, only))
     }
 
     async fn rebuild_flow_counts(&self) -> Result<()> {

@@ -87,7 +87,7 @@ pub(crate) fn like_pattern(text: &str) -> String {
 /// Expands into the `caseload` method for backend `$db`, whose empty JSON literal is
 /// `$empty_state`.
 macro_rules! caseload_methods {
-    ($db:ty, $empty_state:literal) => {
+    ($db:ty, $empty_state:literal, $kpi_index:literal) => {
         async fn caseload(
             &self,
             la: &waymark_domain::LaCode,
@@ -191,13 +191,18 @@ macro_rules! caseload_methods {
             la: Option<&waymark_domain::LaCode>,
             after: waymark_domain::CaseId,
             limit: i64,
-        ) -> Result<Vec<(waymark_domain::CaseId, waymark_domain::LaCode, waymark_domain::kpi::KpiFacts)>> {
-            use sqlx::Row;
-            let mut q = sqlx::QueryBuilder::<$db>::new(
-                "SELECT id, la_code, stage, date_of_birth, request_received, assess_on, \
-                 assess_yes, issue_on, issue_yes, final_issued_on, final_excused, closed_on, \
-                 primary_need, placement_type, caseworker, review_flows FROM cases WHERE id > ",
-            );
+        ) -> Result<
+            Vec<(
+                waymark_domain::CaseId,
+                waymark_domain::LaCode,
+                waymark_domain::kpi::KpiFacts,
+            )>,
+        > {
+            let mut q = sqlx::QueryBuilder::<$db>::new(concat!(
+                "SELECT ",
+                $crate::caseload::kpi_columns!(),
+                ", review_flows FROM cases WHERE id > "
+            ));
             q.push_bind(after.0);
             if let Some(la) = la {
                 q.push(" AND la_code = ").push_bind(la.as_str());
@@ -206,38 +211,42 @@ macro_rules! caseload_methods {
             let rows = q.build().fetch_all(&self.pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
-                let id: i64 = r.try_get("id")?;
-                let la: String = r.try_get("la_code")?;
-                let la = waymark_domain::LaCode::parse(&la)
-                    .map_err(|e| StoreError::Decode(format!("case {id} has a bad LA code: {e}")))?;
-                let stage: String = r.try_get("stage")?;
-                let stage = waymark_domain::case::Stage::from_key(&stage)
-                    .ok_or_else(|| StoreError::Decode(format!("case {id} has stage '{stage}'")))?;
-                let (Some(date_of_birth), Some(request_received)) = (
-                    r.try_get::<Option<chrono::NaiveDate>, _>("date_of_birth")?,
-                    r.try_get::<Option<chrono::NaiveDate>, _>("request_received")?,
-                ) else {
-                    continue;
-                };
-                let pair = |on: Option<chrono::NaiveDate>, yes: Option<bool>| on.zip(yes);
-                out.push((
-                    waymark_domain::CaseId(id),
-                    la,
-                    waymark_domain::kpi::KpiFacts {
-                        stage,
-                        date_of_birth,
-                        request_received,
-                        assessment: pair(r.try_get("assess_on")?, r.try_get("assess_yes")?),
-                        issue: pair(r.try_get("issue_on")?, r.try_get("issue_yes")?),
-                        final_issued: r.try_get("final_issued_on")?,
-                        final_excused: r.try_get("final_excused")?,
-                        closed_on: r.try_get("closed_on")?,
-                        primary_need: r.try_get("primary_need")?,
-                        placement_type: r.try_get("placement_type")?,
-                        caseworker: r.try_get("caseworker")?,
-                        review_flows: $crate::caseload::decode_review_flows(id, r.try_get("review_flows")?)?,
-                    },
-                ));
+                if let Some(row) = $crate::caseload::facts_row!(r, true) {
+                    out.push(row);
+                }
+            }
+            Ok(out)
+        }
+
+        async fn kpi_open_facts(
+            &self,
+            la: &waymark_domain::LaCode,
+            on: chrono::NaiveDate,
+            after: waymark_domain::CaseId,
+            limit: i64,
+        ) -> Result<Vec<(waymark_domain::CaseId, waymark_domain::kpi::KpiFacts)>> {
+            let mut q = sqlx::QueryBuilder::<$db>::new(concat!(
+                "SELECT ",
+                $crate::caseload::kpi_columns!(),
+                " FROM ",
+                $kpi_index,
+                " WHERE la_code = "
+            ));
+            q.push_bind(la.as_str())
+                .push(" AND id > ")
+                .push_bind(after.0)
+                .push(" AND request_received <= ")
+                .push_bind(on)
+                .push(" AND (closed_on IS NULL OR closed_on > ")
+                .push_bind(on)
+                .push(") ORDER BY id LIMIT ")
+                .push_bind(limit);
+            let rows = q.build().fetch_all(&self.pool).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                if let Some((id, _, facts)) = $crate::caseload::facts_row!(r, false) {
+                    out.push((id, facts));
+                }
             }
             Ok(out)
         }
@@ -245,6 +254,65 @@ macro_rules! caseload_methods {
 }
 
 pub(crate) use caseload_methods;
+
+/// The columns [`facts_row`] reads, all in the covering index `cases_la_kpi`.
+macro_rules! kpi_columns {
+    () => {
+        "id, la_code, stage, date_of_birth, request_received, assess_on, assess_yes, issue_on, \
+         issue_yes, final_issued_on, final_excused, closed_on, primary_need, placement_type, \
+         caseworker"
+    };
+}
+
+/// A row of [`kpi_columns`] (and `review_flows` when `$reviews`) as `(id, la, facts)`; `None`
+/// for a row without the dates every case has. Returns early with a decoding error.
+macro_rules! facts_row {
+    ($r:ident, $reviews:expr) => {{
+        use sqlx::Row;
+        let id: i64 = $r.try_get("id")?;
+        let la: String = $r.try_get("la_code")?;
+        let la = waymark_domain::LaCode::parse(&la)
+            .map_err(|e| StoreError::Decode(format!("case {id} has a bad LA code: {e}")))?;
+        let stage: String = $r.try_get("stage")?;
+        let stage = waymark_domain::case::Stage::from_key(&stage)
+            .ok_or_else(|| StoreError::Decode(format!("case {id} has stage '{stage}'")))?;
+        let dates = (
+            $r.try_get::<Option<chrono::NaiveDate>, _>("date_of_birth")?,
+            $r.try_get::<Option<chrono::NaiveDate>, _>("request_received")?,
+        );
+        let review_flows = if $reviews {
+            $crate::caseload::decode_review_flows(id, $r.try_get("review_flows")?)?
+        } else {
+            Vec::new()
+        };
+        match dates {
+            (Some(date_of_birth), Some(request_received)) => {
+                let pair = |on: Option<chrono::NaiveDate>, yes: Option<bool>| on.zip(yes);
+                Some((
+                    waymark_domain::CaseId(id),
+                    la,
+                    waymark_domain::kpi::KpiFacts {
+                        stage,
+                        date_of_birth,
+                        request_received,
+                        assessment: pair($r.try_get("assess_on")?, $r.try_get("assess_yes")?),
+                        issue: pair($r.try_get("issue_on")?, $r.try_get("issue_yes")?),
+                        final_issued: $r.try_get("final_issued_on")?,
+                        final_excused: $r.try_get("final_excused")?,
+                        closed_on: $r.try_get("closed_on")?,
+                        primary_need: $r.try_get("primary_need")?,
+                        placement_type: $r.try_get("placement_type")?,
+                        caseworker: $r.try_get("caseworker")?,
+                        review_flows,
+                    },
+                ))
+            }
+            _ => None,
+        }
+    }};
+}
+
+pub(crate) use {facts_row, kpi_columns};
 
 /// A case's review flows from their column.
 pub(crate) fn decode_review_flows(

@@ -109,15 +109,15 @@ macro_rules! flow_helpers {
             let changes = deltas.changes();
             for chunk in changes.chunks(500) {
                 let mut insert =
-                    sqlx::QueryBuilder::<$db>::new("INSERT INTO kpi_flows (la_code, flow, month, n) ");
+                    sqlx::QueryBuilder::<$db>::new("INSERT INTO kpi_flows (flow, month, la_code, n) ");
                 insert.push_values(chunk, |mut row, (la, flow, month, n)| {
-                    row.push_bind(*la)
-                        .push_bind(*flow)
+                    row.push_bind(*flow)
                         .push_bind(*month)
+                        .push_bind(*la)
                         .push_bind(*n);
                 });
                 insert.push(
-                    " ON CONFLICT (la_code, flow, month) DO UPDATE SET n = kpi_flows.n + excluded.n",
+                    " ON CONFLICT (flow, month, la_code) DO UPDATE SET n = kpi_flows.n + excluded.n",
                 );
                 insert.build().execute(&mut **tx).await?;
             }
@@ -168,6 +168,7 @@ macro_rules! flow_methods {
             la: Option<&LaCode>,
             months: (chrono::NaiveDate, chrono::NaiveDate),
             grouping: $crate::flows::FlowGrouping,
+            only: &[waymark_domain::kpi::Flow],
         ) -> Result<Vec<$crate::flows::FlowCount>> {
             use sqlx::Row;
             let by_la = grouping == $crate::flows::FlowGrouping::ByLa;
@@ -182,7 +183,15 @@ macro_rules! flow_methods {
             if let Some(la) = la {
                 q.push(" AND la_code = ").push_bind(la.as_str());
             }
-            q.push(format!(" GROUP BY {group}, flow ORDER BY {group}, flow"));
+            if !only.is_empty() {
+                q.push(" AND flow IN (");
+                let mut keys = q.separated(", ");
+                for flow in only {
+                    keys.push_bind(flow.key());
+                }
+                q.push(")");
+            }
+            q.push(format!(" GROUP BY {group}, flow"));
             let rows = q.build().fetch_all(&self.pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {

@@ -164,17 +164,31 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Flow counts (`domain::kpi::Flow`) summed over the months from `months.0` to
     /// `months.1` (first days of months, both included), for one LA or every LA, grouped by
-    /// LA or by month ([`flows::FlowGrouping`]). Kept in step with every case write.
+    /// LA or by month ([`flows::FlowGrouping`]), of the flows in `only` (every flow when it
+    /// is empty), in no particular order. Kept in step with every case write.
     fn flow_counts(
         &self,
         la: Option<&LaCode>,
         months: (chrono::NaiveDate, chrono::NaiveDate),
         grouping: flows::FlowGrouping,
+        only: &[waymark_domain::kpi::Flow],
     ) -> impl Future<Output = Result<Vec<flows::FlowCount>>> + Send;
 
     /// Counts every case's flows again from the summary columns, replacing the counts kept
     /// (after a migration added them, or to repair them).
     fn rebuild_flow_counts(&self) -> impl Future<Output = Result<()>> + Send;
+
+    /// The facts of an LA's cases that may be open on `on` (received by then and not closed
+    /// before it), without review flows: what the figures "on the last day" of a period need
+    /// (backlog, plans maintained, caseloads), read from an index that holds them. Paged by
+    /// id like [`Store::kpi_facts`].
+    fn kpi_open_facts(
+        &self,
+        la: &LaCode,
+        on: chrono::NaiveDate,
+        after: CaseId,
+        limit: i64,
+    ) -> impl Future<Output = Result<Vec<(CaseId, waymark_domain::kpi::KpiFacts)>>> + Send;
 
     // Documents, plan drafts and caseload sizes (see [`documents`]).
 

@@ -85,6 +85,11 @@ const SQLITE: &[Embedded] = &[
         description: "review flows",
         sql: include_str!("../migrations/sqlite/0012_review_flows.sql"),
     },
+    Embedded {
+        version: 13,
+        description: "kpi flows layout",
+        sql: include_str!("../migrations/sqlite/0013_kpi_flows_layout.sql"),
+    },
 ];
 
 /// `crates/store/migrations/postgres/`, in order.
@@ -148,6 +153,11 @@ const POSTGRES: &[Embedded] = &[
         version: 12,
         description: "review flows",
         sql: include_str!("../migrations/postgres/0012_review_flows.sql"),
+    },
+    Embedded {
+        version: 13,
+        description: "kpi flows layout",
+        sql: include_str!("../migrations/postgres/0013_kpi_flows_layout.sql"),
     },
 ];
 

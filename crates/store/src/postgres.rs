@@ -88,7 +88,7 @@ impl PgStore {
 
 impl Store for PgStore {
     crate::settings::settings_methods!(sqlx::Postgres);
-    crate::caseload::caseload_methods!(sqlx::Postgres, "'{}'::jsonb");
+    crate::caseload::caseload_methods!(sqlx::Postgres, "'{}'::jsonb", "cases");
     crate::documents::document_methods!(sqlx::Postgres);
     crate::portal::portal_methods!(sqlx::Postgres);
     crate::identity::identity_methods!(sqlx::Postgres);

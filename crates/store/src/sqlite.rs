@@ -103,7 +103,7 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     crate::settings::settings_methods!(sqlx::Sqlite);
-    crate::caseload::caseload_methods!(sqlx::Sqlite, "'{}'");
+    crate::caseload::caseload_methods!(sqlx::Sqlite, "'{}'", "cases INDEXED BY cases_la_kpi");
     crate::documents::document_methods!(sqlx::Sqlite);
     crate::portal::portal_methods!(sqlx::Sqlite);
     crate::identity::identity_methods!(sqlx::Sqlite);

@@ -415,6 +415,25 @@ async fn kpi_facts_are_kept_in_step_with_every_case(backend: TestBackend) {
         store.kpi_facts(None, CaseId(0), 100).await.unwrap().len(),
         6
     );
+    // The cases that may be open on a day: none before the requests came (5 January), all
+    // five of the LA's after, paged by id, without review flows.
+    let open = |on: &str, after: i64| {
+        let store = store.clone();
+        let on = d(on);
+        async move {
+            store
+                .kpi_open_facts(&la("202"), on, CaseId(after), 3)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(open("2026-01-04", 0).await.is_empty());
+    let first = open("2026-11-23", 0).await;
+    assert_eq!(first.len(), 3);
+    let rest = open("2026-11-23", first[2].0.0).await;
+    let ids: Vec<_> = first.iter().chain(&rest).map(|(id, _)| *id).collect();
+    assert_eq!(ids, expected.iter().map(|(id, _)| *id).collect::<Vec<_>>());
+    assert_eq!(first[0].1.assessment, expected[0].1.assessment);
 }
 
 /// The flow counts every LA's figures are rolled up from, summed independently here from the
@@ -450,7 +469,7 @@ async fn counted_flows(
     use waymark_store::flows::FlowGrouping;
     let months = (d("2000-01-01"), d("2100-01-01"));
     let by_la = store
-        .flow_counts(None, months, FlowGrouping::ByLa)
+        .flow_counts(None, months, FlowGrouping::ByLa, &[])
         .await
         .unwrap()
         .into_iter()
@@ -458,7 +477,7 @@ async fn counted_flows(
         .map(|c| ((c.la.unwrap().as_str().to_string(), c.flow.key()), c.n))
         .collect();
     let by_month = store
-        .flow_counts(None, months, FlowGrouping::ByMonth)
+        .flow_counts(None, months, FlowGrouping::ByMonth, &[])
         .await
         .unwrap()
         .into_iter()
@@ -567,12 +586,30 @@ async fn flow_counts_follow_every_write_and_rebuild_to_the_same(backend: TestBac
             Some(&la("202")),
             (d("2026-02-01"), d("2026-02-01")),
             waymark_store::flows::FlowGrouping::ByMonth,
+            &[],
         )
         .await
         .unwrap();
     assert!(feb.iter().all(|c| c.month == Some(d("2026-02-01"))));
     // Received 5 January, decided 20 February: 46 days, not within 6 weeks.
     assert_eq!(feb.iter().map(|c| c.n).sum::<i64>(), 2 + 1);
+    // Only the flows asked for.
+    let refused = store
+        .flow_counts(
+            None,
+            (d("2026-01-01"), d("2026-12-01")),
+            waymark_store::flows::FlowGrouping::ByLa,
+            &[waymark_domain::kpi::Flow::AssessRefused],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        refused
+            .iter()
+            .map(|c| (c.la.clone().unwrap(), c.flow, c.n))
+            .collect::<Vec<_>>(),
+        [(la("202"), waymark_domain::kpi::Flow::AssessRefused, 1)]
+    );
     // Counted again from the cases, the counts are the same.
     store.rebuild_flow_counts().await.unwrap();
     assert_eq!(counted_flows(&store).await, expected);

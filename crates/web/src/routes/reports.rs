@@ -293,6 +293,7 @@ async fn national<S: Store>(
             None,
             (first, last),
             waymark_store::flows::FlowGrouping::ByMonth,
+            &[],
         )
         .await?;
     let mut figures = kpi::PeriodFigures::default();
@@ -305,6 +306,66 @@ async fn national<S: Store>(
         .unwrap_or(last);
     let months = Period::new(first, end).map_err(|_| AppError::Internal("kpi_period"))?;
     Ok(Some((months, figures)))
+}
+
+/// Every figure of the LA for the period, and its monthly trend. For a period of whole
+/// months (the dashboard's default) the figures in the period come from the flow counts the
+/// store keeps per month, and only the cases that may be open on the last day are read (for
+/// the backlog, plans and caseloads); otherwise every case's facts are read.
+async fn figures_of<S: Store>(
+    store: &S,
+    la: &LaCode,
+    period: Period,
+) -> AppResult<(kpi::Kpis, Vec<kpi::MonthFigures>)> {
+    let internal = |_| AppError::Internal("kpi_dates");
+    let Some(months) = period.whole_months().filter(|_| period.is_whole_months()) else {
+        let facts = facts_of(store, la).await?;
+        let k = kpi::kpis(facts.iter().map(|(_, f)| f), period).map_err(internal)?;
+        let trend = kpi::trend(facts.iter().map(|(_, f)| f), period).map_err(internal)?;
+        return Ok((k, trend));
+    };
+    let mut open = Vec::new();
+    let mut after = CaseId(0);
+    loop {
+        let page = store
+            .kpi_open_facts(la, period.to(), after, FACTS_PAGE)
+            .await?;
+        let n = page.len();
+        if let Some((last, _)) = page.last() {
+            after = *last;
+        }
+        open.extend(page.into_iter().map(|(_, f)| f));
+        if i64::try_from(n).unwrap_or(0) < FACTS_PAGE {
+            break;
+        }
+    }
+    let mut k = kpi::kpis(&open, period).map_err(internal)?;
+    let mut trend: Vec<kpi::MonthFigures> = period
+        .months()
+        .into_iter()
+        .map(|month| kpi::MonthFigures {
+            month,
+            figures: kpi::PeriodFigures::default(),
+        })
+        .collect();
+    let counts = store
+        .flow_counts(
+            Some(la),
+            months,
+            waymark_store::flows::FlowGrouping::ByMonth,
+            &[],
+        )
+        .await?;
+    let mut figures = kpi::PeriodFigures::default();
+    for c in counts {
+        let n = u32::try_from(c.n).unwrap_or(0);
+        figures.add_flow(c.flow, n);
+        if let Some(m) = trend.iter_mut().find(|m| Some(m.month.from()) == c.month) {
+            m.figures.add_flow(c.flow, n);
+        }
+    }
+    k.figures = figures;
+    Ok((k, trend))
 }
 
 /// Facts read per query for the KPIs.
@@ -361,11 +422,7 @@ async fn dashboard<S: Store>(
         )?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
     }
-    let facts = facts_of(&state.store, reports.la()).await?;
-    let k = kpi::kpis(facts.iter().map(|(_, f)| f), period)
-        .map_err(|_| AppError::Internal("kpi_dates"))?;
-    let trend = kpi::trend(facts.iter().map(|(_, f)| f), period)
-        .map_err(|_| AppError::Internal("kpi_dates"))?;
+    let (k, trend) = figures_of(&state.store, reports.la(), period).await?;
     let national = national(&state.store, period).await?;
     let q = period_query(period);
     let drill = policy::can_list_cases(&user).is_some();
@@ -510,11 +567,7 @@ async fn download<S: Store>(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let facts = facts_of(&state.store, reports.la()).await?;
-    let k = kpi::kpis(facts.iter().map(|(_, f)| f), period)
-        .map_err(|_| AppError::Internal("kpi_dates"))?;
-    let trend = kpi::trend(facts.iter().map(|(_, f)| f), period)
-        .map_err(|_| AppError::Internal("kpi_dates"))?;
+    let (k, trend) = figures_of(&state.store, reports.la(), period).await?;
     let rows = kpi::export_rows(reports.la().as_str(), &k, &trend);
     let (bytes, content_type, ext) = if xlsx {
         (export::xlsx(&rows), export::XLSX_TYPE, "xlsx")
