@@ -57,3 +57,33 @@ pub(crate) fn events_of_created(
     }
     (events, made, outcome)
 }
+
+/// Expands into the backend's `insert_events(tx, events)`: writes numbered events with
+/// multi-row `INSERT`s.
+macro_rules! insert_events {
+    ($db:ty) => {
+        /// Writes numbered events with multi-row `INSERT`s.
+        async fn insert_events(
+            tx: &mut sqlx::Transaction<'_, $db>,
+            events: &[(i64, i64, &NewEvent)],
+        ) -> Result<()> {
+            for chunk in events.chunks(rows::EVENTS_PER_INSERT) {
+                let mut insert = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO case_events (case_id, seq, kind, payload, actor, recorded_at) ",
+                );
+                insert.push_values(chunk, |mut row, (case_id, seq, event)| {
+                    row.push_bind(*case_id)
+                        .push_bind(*seq)
+                        .push_bind(event.kind.as_str())
+                        .push_bind(sqlx::types::Json(&event.payload))
+                        .push_bind(event.actor.as_str())
+                        .push_bind(event.recorded_at);
+                });
+                insert.build().execute(&mut **tx).await?;
+            }
+            Ok(())
+        }
+    };
+}
+
+pub(crate) use insert_events;

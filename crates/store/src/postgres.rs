@@ -171,27 +171,7 @@ impl Store for PgStore {
 
 crate::flows::flow_helpers!(sqlx::Postgres);
 
-/// Writes numbered events with multi-row `INSERT`s.
-async fn insert_events(
-    tx: &mut Transaction<'_, Postgres>,
-    events: &[(i64, i64, &NewEvent)],
-) -> Result<()> {
-    for chunk in events.chunks(rows::EVENTS_PER_INSERT) {
-        let mut insert = QueryBuilder::<Postgres>::new(
-            "INSERT INTO case_events (case_id, seq, kind, payload, actor, recorded_at) ",
-        );
-        insert.push_values(chunk, |mut row, (case_id, seq, event)| {
-            row.push_bind(*case_id)
-                .push_bind(*seq)
-                .push_bind(event.kind.as_str())
-                .push_bind(Json(&event.payload))
-                .push_bind(event.actor.as_str())
-                .push_bind(event.recorded_at);
-        });
-        insert.build().execute(&mut **tx).await?;
-    }
-    Ok(())
-}
+crate::batch::insert_events!(sqlx::Postgres);
 
 /// Restores a `pg_dump --format=custom` archive into the database a `postgres://` URL names,
 /// in one transaction, then runs the version/event-log check on the result.

@@ -182,27 +182,7 @@ impl Store for SqliteStore {
 
 crate::flows::flow_helpers!(sqlx::Sqlite);
 
-/// Writes numbered events with multi-row `INSERT`s.
-async fn insert_events(
-    tx: &mut Transaction<'_, Sqlite>,
-    events: &[(i64, i64, &NewEvent)],
-) -> Result<()> {
-    for chunk in events.chunks(rows::EVENTS_PER_INSERT) {
-        let mut insert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO case_events (case_id, seq, kind, payload, actor, recorded_at) ",
-        );
-        insert.push_values(chunk, |mut row, (case_id, seq, event)| {
-            row.push_bind(*case_id)
-                .push_bind(*seq)
-                .push_bind(event.kind.as_str())
-                .push_bind(Json(&event.payload))
-                .push_bind(event.actor.as_str())
-                .push_bind(event.recorded_at);
-        });
-        insert.build().execute(&mut **tx).await?;
-    }
-    Ok(())
-}
+crate::batch::insert_events!(sqlx::Sqlite);
 
 /// `PRAGMA integrity_check`, `PRAGMA foreign_key_check`, then the version/event-log check.
 async fn check_database(conn: &mut SqliteConnection) -> Result<()> {
