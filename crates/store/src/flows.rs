@@ -30,6 +30,19 @@ impl FlowDeltas {
         }
     }
 
+    /// The same changes added up per calendar year: `(la, flow, year, n)`, in key order.
+    pub(crate) fn yearly_changes(&self) -> Vec<(&str, &'static str, i32, i64)> {
+        let mut years: BTreeMap<(&str, &'static str, i32), i64> = BTreeMap::new();
+        for ((la, flow, month), n) in &self.0 {
+            *years.entry((la.as_str(), *flow, month.year())).or_default() += n;
+        }
+        years
+            .into_iter()
+            .filter(|(_, n)| *n != 0)
+            .map(|((la, flow, year), n)| (la, flow, year, n))
+            .collect()
+    }
+
     /// The changes that change something, in key order (so concurrent writers lock the
     /// same rows in the same order).
     pub(crate) fn changes(&self) -> Vec<(&str, &'static str, NaiveDate, i64)> {
@@ -92,6 +105,50 @@ pub struct FlowCount {
     pub n: i64,
 }
 
+/// A range of months cut into whole calendar years and the months either side.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Split {
+    /// Ranges of months (first days of months, both included).
+    pub(crate) months: Vec<(NaiveDate, NaiveDate)>,
+    /// The whole years, first and last, if any.
+    pub(crate) years: Option<(i32, i32)>,
+}
+
+/// Cuts the months `first` to `last` (first days of months) into whole years and the rest.
+pub(crate) fn split_years((first, last): (NaiveDate, NaiveDate)) -> Split {
+    let first_year = if first.month() == 1 {
+        first.year()
+    } else {
+        first.year() + 1
+    };
+    let last_year = if last.month() == 12 {
+        last.year()
+    } else {
+        last.year() - 1
+    };
+    let january = |year| NaiveDate::from_ymd_opt(year, 1, 1);
+    let december = |year| NaiveDate::from_ymd_opt(year, 12, 1);
+    match (january(first_year), december(last_year)) {
+        (Some(start), Some(end)) if first_year <= last_year => {
+            let mut months = Vec::new();
+            if first < start {
+                months.extend(december(first_year - 1).map(|d| (first, d)));
+            }
+            if last > end {
+                months.extend(january(last_year + 1).map(|j| (j, last)));
+            }
+            Split {
+                months,
+                years: Some((first_year, last_year)),
+            }
+        }
+        _ => Split {
+            months: vec![(first, last)],
+            years: None,
+        },
+    }
+}
+
 /// The summary columns the flows need, read back before a case is changed.
 pub(crate) const FLOW_COLUMNS: &str = "stage, date_of_birth, request_received, assess_on, \
      assess_yes, issue_on, issue_yes, final_issued_on, final_excused, review_flows";
@@ -118,6 +175,23 @@ macro_rules! flow_helpers {
                 });
                 insert.push(
                     " ON CONFLICT (flow, month, la_code) DO UPDATE SET n = kpi_flows.n + excluded.n",
+                );
+                insert.build().execute(&mut **tx).await?;
+            }
+            let years = deltas.yearly_changes();
+            for chunk in years.chunks(500) {
+                let mut insert = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO kpi_flows_yearly (flow, year, la_code, n) ",
+                );
+                insert.push_values(chunk, |mut row, (la, flow, year, n)| {
+                    row.push_bind(*flow)
+                        .push_bind(*year)
+                        .push_bind(*la)
+                        .push_bind(*n);
+                });
+                insert.push(
+                    " ON CONFLICT (flow, year, la_code) DO UPDATE \
+                     SET n = kpi_flows_yearly.n + excluded.n",
                 );
                 insert.build().execute(&mut **tx).await?;
             }
@@ -173,25 +247,52 @@ macro_rules! flow_methods {
             use sqlx::Row;
             let by_la = grouping == $crate::flows::FlowGrouping::ByLa;
             let group = if by_la { "la_code" } else { "month" };
-            let mut q = sqlx::QueryBuilder::<$db>::new(format!(
-                "SELECT {group} AS g, flow, CAST(SUM(n) AS BIGINT) AS n FROM kpi_flows \
-                 WHERE month >= "
-            ));
-            q.push_bind(months.0)
-                .push(" AND month <= ")
-                .push_bind(months.1);
-            if let Some(la) = la {
-                q.push(" AND la_code = ").push_bind(la.as_str());
-            }
-            if !only.is_empty() {
-                q.push(" AND flow IN (");
-                let mut keys = q.separated(", ");
-                for flow in only {
-                    keys.push_bind(flow.key());
+            // By LA, whole calendar years come from the yearly counts and only the months
+            // either side from the monthly ones.
+            let split = if by_la {
+                $crate::flows::split_years(months)
+            } else {
+                $crate::flows::Split {
+                    months: vec![months],
+                    years: None,
                 }
-                q.push(")");
+            };
+            let mut q = sqlx::QueryBuilder::<$db>::new(format!(
+                "SELECT g, flow, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT {group} AS g, flow, n \
+                 FROM kpi_flows WHERE (1 = 0"
+            ));
+            for (first, last) in &split.months {
+                q.push(" OR (month >= ")
+                    .push_bind(*first)
+                    .push(" AND month <= ")
+                    .push_bind(*last)
+                    .push(")");
             }
-            q.push(format!(" GROUP BY {group}, flow"));
+            q.push(")");
+            let filters = |q: &mut sqlx::QueryBuilder<'_, $db>| {
+                if let Some(la) = la {
+                    q.push(" AND la_code = ").push_bind(la.as_str().to_owned());
+                }
+                if !only.is_empty() {
+                    q.push(" AND flow IN (");
+                    let mut keys = q.separated(", ");
+                    for flow in only {
+                        keys.push_bind(flow.key());
+                    }
+                    q.push(")");
+                }
+            };
+            filters(&mut q);
+            if let Some((first, last)) = split.years {
+                q.push(
+                    " UNION ALL SELECT la_code AS g, flow, n FROM kpi_flows_yearly WHERE year >= ",
+                )
+                .push_bind(first)
+                .push(" AND year <= ")
+                .push_bind(last);
+                filters(&mut q);
+            }
+            q.push(") t GROUP BY g, flow");
             let rows = q.build().fetch_all(&self.pool).await?;
             let mut out = Vec::with_capacity(rows.len());
             for r in rows {
@@ -221,6 +322,9 @@ macro_rules! flow_methods {
             use sqlx::Row;
             let mut tx = self.begin_write().await?;
             sqlx::query("DELETE FROM kpi_flows")
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM kpi_flows_yearly")
                 .execute(&mut *tx)
                 .await?;
             let mut after = 0_i64;
@@ -266,3 +370,43 @@ macro_rules! flow_methods {
 }
 
 pub(crate) use {flow_helpers, flow_methods};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn months_are_cut_into_whole_years_and_the_months_either_side() {
+        // November 2016 to October 2026: two months, nine years, ten months.
+        assert_eq!(
+            split_years((d("2016-11-01"), d("2026-10-01"))),
+            Split {
+                months: vec![
+                    (d("2016-11-01"), d("2016-12-01")),
+                    (d("2026-01-01"), d("2026-10-01"))
+                ],
+                years: Some((2017, 2025)),
+            }
+        );
+        // One calendar year is one year and no months.
+        assert_eq!(
+            split_years((d("2025-01-01"), d("2025-12-01"))),
+            Split {
+                months: vec![],
+                years: Some((2025, 2025)),
+            }
+        );
+        // No whole year inside: months only.
+        assert_eq!(
+            split_years((d("2025-02-01"), d("2026-01-01"))),
+            Split {
+                months: vec![(d("2025-02-01"), d("2026-01-01"))],
+                years: None,
+            }
+        );
+    }
+}

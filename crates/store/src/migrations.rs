@@ -90,6 +90,11 @@ const SQLITE: &[Embedded] = &[
         description: "kpi flows layout",
         sql: include_str!("../migrations/sqlite/0013_kpi_flows_layout.sql"),
     },
+    Embedded {
+        version: 14,
+        description: "kpi flows yearly",
+        sql: include_str!("../migrations/sqlite/0014_kpi_flows_yearly.sql"),
+    },
 ];
 
 /// `crates/store/migrations/postgres/`, in order.
@@ -158,6 +163,11 @@ const POSTGRES: &[Embedded] = &[
         version: 13,
         description: "kpi flows layout",
         sql: include_str!("../migrations/postgres/0013_kpi_flows_layout.sql"),
+    },
+    Embedded {
+        version: 14,
+        description: "kpi flows yearly",
+        sql: include_str!("../migrations/postgres/0014_kpi_flows_yearly.sql"),
     },
 ];
 

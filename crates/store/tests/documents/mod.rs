@@ -610,6 +610,35 @@ async fn flow_counts_follow_every_write_and_rebuild_to_the_same(backend: TestBac
             .collect::<Vec<_>>(),
         [(la("202"), waymark_domain::kpi::Flow::AssessRefused, 1)]
     );
+    // By LA over part years and whole years (yearly counts) the sums are the monthly ones.
+    let by_la = |first: &str, last: &str| {
+        let store = store.clone();
+        let months = (d(first), d(last));
+        async move {
+            let mut got: Vec<_> = store
+                .flow_counts(None, months, waymark_store::flows::FlowGrouping::ByLa, &[])
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|c| c.n != 0)
+                .map(|c| (c.la.unwrap().as_str().to_string(), c.flow.key(), c.n))
+                .collect();
+            got.sort();
+            got
+        }
+    };
+    assert_eq!(
+        by_la("2025-06-01", "2027-03-01").await,
+        by_la("2026-01-01", "2026-12-01").await,
+        "the months around 2026 hold nothing, so both are 2026's counts"
+    );
+    assert_eq!(
+        by_la("2026-02-01", "2026-02-01").await,
+        vec![
+            ("202".to_string(), "assess_decided", 2),
+            ("202".to_string(), "assess_refused", 1)
+        ]
+    );
     // Counted again from the cases, the counts are the same.
     store.rebuild_flow_counts().await.unwrap();
     assert_eq!(counted_flows(&store).await, expected);

@@ -292,7 +292,8 @@ async fn national<S: Store>(
         .flow_counts(
             None,
             (first, last),
-            waymark_store::flows::FlowGrouping::ByMonth,
+            // By LA: whole years are read from the yearly counts.
+            waymark_store::flows::FlowGrouping::ByLa,
             &[],
         )
         .await?;
