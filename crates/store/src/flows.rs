@@ -257,39 +257,49 @@ macro_rules! flow_methods {
                     years: None,
                 }
             };
-            let mut q = sqlx::QueryBuilder::<$db>::new(format!(
-                "SELECT g, flow, CAST(SUM(n) AS BIGINT) AS n FROM (SELECT {group} AS g, flow, n \
-                 FROM kpi_flows WHERE (1 = 0"
-            ));
-            for (first, last) in &split.months {
-                q.push(" OR (month >= ")
-                    .push_bind(*first)
-                    .push(" AND month <= ")
-                    .push_bind(*last)
-                    .push(")");
-            }
-            q.push(")");
+            // Every flow asked for by name, so each branch seeks on the key (flow, month) or
+            // the LA's index (la_code, flow, month) rather than scanning.
+            let flows: &[waymark_domain::kpi::Flow] = if only.is_empty() {
+                &waymark_domain::kpi::Flow::ALL
+            } else {
+                only
+            };
             let filters = |q: &mut sqlx::QueryBuilder<'_, $db>| {
                 if let Some(la) = la {
                     q.push(" AND la_code = ").push_bind(la.as_str().to_owned());
                 }
-                if !only.is_empty() {
-                    q.push(" AND flow IN (");
-                    let mut keys = q.separated(", ");
-                    for flow in only {
-                        keys.push_bind(flow.key());
-                    }
-                    q.push(")");
+                q.push(" AND flow IN (");
+                let mut keys = q.separated(", ");
+                for flow in flows {
+                    keys.push_bind(flow.key());
                 }
+                q.push(")");
             };
-            filters(&mut q);
+            let mut q = sqlx::QueryBuilder::<$db>::new(
+                "SELECT g, flow, CAST(SUM(n) AS BIGINT) AS n FROM (",
+            );
+            let mut branches = 0;
+            for (first, last) in &split.months {
+                if branches > 0 {
+                    q.push(" UNION ALL ");
+                }
+                branches += 1;
+                q.push(format!(
+                    "SELECT {group} AS g, flow, n FROM kpi_flows WHERE month >= "
+                ))
+                .push_bind(*first)
+                .push(" AND month <= ")
+                .push_bind(*last);
+                filters(&mut q);
+            }
             if let Some((first, last)) = split.years {
-                q.push(
-                    " UNION ALL SELECT la_code AS g, flow, n FROM kpi_flows_yearly WHERE year >= ",
-                )
-                .push_bind(first)
-                .push(" AND year <= ")
-                .push_bind(last);
+                if branches > 0 {
+                    q.push(" UNION ALL ");
+                }
+                q.push("SELECT la_code AS g, flow, n FROM kpi_flows_yearly WHERE year >= ")
+                    .push_bind(first)
+                    .push(" AND year <= ")
+                    .push_bind(last);
                 filters(&mut q);
             }
             q.push(") t GROUP BY g, flow");
