@@ -204,7 +204,6 @@ macro_rules! flow_helpers {
             id: i64,
             la: &str,
         ) -> Result<Option<CaseSummary>> {
-            use sqlx::Row;
             let sql = format!(
                 "SELECT {} FROM cases WHERE id = $1 AND la_code = $2",
                 $crate::flows::FLOW_COLUMNS
@@ -214,10 +213,13 @@ macro_rules! flow_helpers {
                 .bind(la)
                 .fetch_optional(&mut **tx)
                 .await?;
-            let Some(r) = row else {
-                return Ok(None);
-            };
-            Ok(Some(CaseSummary {
+            row.as_ref().map(flow_summary).transpose()
+        }
+
+        /// The [`FLOW_COLUMNS`]($crate::flows::FLOW_COLUMNS) of a row as a summary.
+        fn flow_summary(r: &<$db as sqlx::Database>::Row) -> Result<CaseSummary> {
+            use sqlx::Row;
+            Ok(CaseSummary {
                 stage: r.try_get("stage")?,
                 date_of_birth: r.try_get("date_of_birth")?,
                 request_received: r.try_get("request_received")?,
@@ -229,7 +231,17 @@ macro_rules! flow_helpers {
                 final_excused: r.try_get("final_excused")?,
                 review_flows: r.try_get("review_flows")?,
                 ..CaseSummary::default()
-            }))
+            })
+        }
+
+        /// Whether a migration asked for the flows to be counted again.
+        async fn flows_need_counting(pool: &sqlx::Pool<$db>) -> Result<bool> {
+            let pending: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM maintenance WHERE task = 'rebuild_kpi_flows'",
+            )
+            .fetch_one(pool)
+            .await?;
+            Ok(pending > 0)
         }
     };
 }
@@ -353,20 +365,7 @@ macro_rules! flow_methods {
                     let code: String = r.try_get("la_code")?;
                     let la = LaCode::parse(&code)
                         .map_err(|e| StoreError::Decode(format!("bad LA code '{code}': {e}")))?;
-                    let summary = CaseSummary {
-                        stage: r.try_get("stage")?,
-                        date_of_birth: r.try_get("date_of_birth")?,
-                        request_received: r.try_get("request_received")?,
-                        assess_on: r.try_get("assess_on")?,
-                        assess_yes: r.try_get("assess_yes")?,
-                        issue_on: r.try_get("issue_on")?,
-                        issue_yes: r.try_get("issue_yes")?,
-                        final_issued_on: r.try_get("final_issued_on")?,
-                        final_excused: r.try_get("final_excused")?,
-                        review_flows: r.try_get("review_flows")?,
-                        ..CaseSummary::default()
-                    };
-                    deltas.add(&la, &summary, 1);
+                    deltas.add(&la, &flow_summary(r)?, 1);
                 }
                 upsert_flows(&mut tx, &deltas).await?;
             }

@@ -112,11 +112,7 @@ impl Store for SqliteStore {
 
     async fn migrate(&self) -> Result<()> {
         migrations::sqlite().await?.run(&self.pool).await?;
-        let pending: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM maintenance WHERE task = 'rebuild_kpi_flows'")
-                .fetch_one(&self.pool)
-                .await?;
-        if pending > 0 {
+        if flows_need_counting(&self.pool).await? {
             self.rebuild_flow_counts().await?;
         }
         Ok(())
