@@ -20,10 +20,6 @@ use waymark_web::routes::reports::export;
 use crate::args::{FiguresFormat, ReportFormat, ReportKpisArgs, ReportTwentyWeeksArgs};
 use crate::database::{block_on, open};
 
-/// Facts read per query: enough to keep round trips few, small enough to page a national
-/// database.
-const PAGE: i64 = 10_000;
-
 /// `waymark report kpis`.
 pub fn kpis(args: &ReportKpisArgs) -> anyhow::Result<()> {
     let period = Period::new(args.from, args.to)?;
@@ -37,19 +33,11 @@ pub fn kpis(args: &ReportKpisArgs) -> anyhow::Result<()> {
     );
     let facts = block_on(async {
         let store = open(&args.db).await?;
-        let mut out: Vec<(LaCode, KpiFacts)> = Vec::new();
-        let mut after = CaseId(0);
-        loop {
-            let page = store.kpi_facts(la.as_ref(), after, PAGE).await?;
-            let n = page.len();
-            for (id, la, facts) in page {
-                after = id;
-                out.push((la, facts));
-            }
-            if i64::try_from(n).unwrap_or(0) < PAGE {
-                return Ok(out);
-            }
-        }
+        let facts = waymark_store::caseload::all_kpi_facts(&store, la.as_ref()).await?;
+        Ok(facts
+            .into_iter()
+            .map(|(_, la, facts)| (la, facts))
+            .collect::<Vec<_>>())
     })?;
     if let Some(la) = &la {
         anyhow::ensure!(

@@ -255,6 +255,59 @@ macro_rules! caseload_methods {
 
 pub(crate) use caseload_methods;
 
+/// Facts read per query when reading them all: few round trips, and pages small enough for
+/// a national database.
+const FACTS_PAGE: i64 = 10_000;
+
+/// The facts of every case (of one LA, or of all), paging through
+/// [`Store::kpi_facts`](crate::Store::kpi_facts) by id.
+///
+/// # Errors
+/// As `kpi_facts`.
+pub async fn all_kpi_facts<S: crate::Store>(
+    store: &S,
+    la: Option<&waymark_domain::LaCode>,
+) -> crate::Result<
+    Vec<(
+        CaseId,
+        waymark_domain::LaCode,
+        waymark_domain::kpi::KpiFacts,
+    )>,
+> {
+    let mut out = Vec::new();
+    loop {
+        let after = out.last().map_or(CaseId(0), |(id, _, _)| *id);
+        let page = store.kpi_facts(la, after, FACTS_PAGE).await?;
+        let n = page.len();
+        out.extend(page);
+        if i64::try_from(n).unwrap_or(0) < FACTS_PAGE {
+            return Ok(out);
+        }
+    }
+}
+
+/// The facts of an LA's cases that may be open on `on`, paging through
+/// [`Store::kpi_open_facts`](crate::Store::kpi_open_facts) by id.
+///
+/// # Errors
+/// As `kpi_open_facts`.
+pub async fn all_open_kpi_facts<S: crate::Store>(
+    store: &S,
+    la: &waymark_domain::LaCode,
+    on: NaiveDate,
+) -> crate::Result<Vec<(CaseId, waymark_domain::kpi::KpiFacts)>> {
+    let mut out = Vec::new();
+    loop {
+        let after = out.last().map_or(CaseId(0), |(id, _)| *id);
+        let page = store.kpi_open_facts(la, on, after, FACTS_PAGE).await?;
+        let n = page.len();
+        out.extend(page);
+        if i64::try_from(n).unwrap_or(0) < FACTS_PAGE {
+            return Ok(out);
+        }
+    }
+}
+
 /// The columns [`facts_row`] reads, all in the covering index `cases_la_kpi`.
 macro_rules! kpi_columns {
     () => {

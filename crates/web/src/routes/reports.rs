@@ -263,19 +263,11 @@ fn period_query(p: Period) -> String {
 
 /// Every stored fact of the LA's cases, with the case's id.
 async fn facts_of<S: Store>(store: &S, la: &LaCode) -> AppResult<Vec<(CaseId, KpiFacts)>> {
-    let mut out = Vec::new();
-    let mut after = CaseId(0);
-    loop {
-        let page = store.kpi_facts(Some(la), after, FACTS_PAGE).await?;
-        let n = page.len();
-        for (id, _, facts) in page {
-            after = id;
-            out.push((id, facts));
-        }
-        if i64::try_from(n).unwrap_or(0) < FACTS_PAGE {
-            return Ok(out);
-        }
-    }
+    Ok(waymark_store::caseload::all_kpi_facts(store, Some(la))
+        .await?
+        .into_iter()
+        .map(|(id, _, facts)| (id, facts))
+        .collect())
 }
 
 /// The period figures of every LA in the database together, from the flow counts the store
@@ -325,21 +317,11 @@ async fn figures_of<S: Store>(
         let trend = kpi::trend(facts.iter().map(|(_, f)| f), period).map_err(internal)?;
         return Ok((k, trend));
     };
-    let mut open = Vec::new();
-    let mut after = CaseId(0);
-    loop {
-        let page = store
-            .kpi_open_facts(la, period.to(), after, FACTS_PAGE)
-            .await?;
-        let n = page.len();
-        if let Some((last, _)) = page.last() {
-            after = *last;
-        }
-        open.extend(page.into_iter().map(|(_, f)| f));
-        if i64::try_from(n).unwrap_or(0) < FACTS_PAGE {
-            break;
-        }
-    }
+    let open: Vec<KpiFacts> = waymark_store::caseload::all_open_kpi_facts(store, la, period.to())
+        .await?
+        .into_iter()
+        .map(|(_, f)| f)
+        .collect();
     let mut k = kpi::kpis(&open, period).map_err(internal)?;
     let mut trend: Vec<kpi::MonthFigures> = period
         .months()
@@ -368,9 +350,6 @@ async fn figures_of<S: Store>(
     k.figures = figures;
     Ok((k, trend))
 }
-
-/// Facts read per query for the KPIs.
-const FACTS_PAGE: i64 = 10_000;
 
 fn share(s: Share) -> minijinja::Value {
     context! {
