@@ -1,6 +1,6 @@
 //! `waymark report kpis`: the KPIs for a period from the stored facts of each case, for one
 //! LA or every LA with the national roll-up. The figures are `waymark_domain::kpi`'s; the
-//! files are the web exports' (`waymark_web::routes::reports::export`).
+//! files are the web exports' (`waymark_app::export`).
 //!
 //! `waymark report twenty-weeks`: the 20-week measure for whole calendar months, from the
 //! flows the store keeps counted per LA and month ([`Store::flow_counts`]) rather than from
@@ -11,11 +11,11 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use anyhow::Context;
+use waymark_app::export;
 use waymark_domain::kpi::{self, Flow, KpiFacts, Period, PeriodFigures, TwentyWeeks};
 use waymark_domain::{CaseId, LaCode};
 use waymark_store::Store;
 use waymark_store::flows::FlowGrouping;
-use waymark_web::routes::reports::export;
 
 use crate::args::{FiguresFormat, ReportFormat, ReportKpisArgs, ReportTwentyWeeksArgs};
 use crate::database::{block_on, open};

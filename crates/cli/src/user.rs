@@ -1,15 +1,12 @@
 //! `waymark user add`: creates an account from the command line (the first administrator; after
 //! that, admins manage accounts in the web pages).
 //!
-//! Passwords are hashed here with Argon2id (the `argon2` crate's defaults: 19 MiB, 2 passes,
-//! 1 lane, a random salt) into a PHC string, which the web sign-in verifies with the same crate.
+//! Passwords are hashed by `waymark_app::passwords` (Argon2id), the same code the web sign-in
+//! verifies them with.
 
 use std::io::BufRead;
 
 use anyhow::Context;
-use argon2::Argon2;
-use argon2::password_hash::rand_core::{OsRng, RngCore};
-use argon2::password_hash::{PasswordHasher, SaltString};
 use chrono::Utc;
 use waymark_domain::LaCode;
 use waymark_store::{NewAuditEntry, NewUser, ROLES, Store, role_from_name, role_name};
@@ -124,35 +121,29 @@ fn read_password(mut input: impl BufRead) -> anyhow::Result<String> {
     Ok(password.to_string())
 }
 
-/// 20 random characters from 32 that are hard to confuse (no 0/o, 1/l), in groups of five:
-/// 100 bits, e.g. `k7cfa-9dz2m-qxw4h-tr8ne`.
+/// A new password to give to the account's owner once (`waymark_app::passwords`, as the
+/// web pages make them): 100 bits, e.g. `k7cfa-9dz2m-qxw4h-tr8ne`.
 fn generate_password() -> String {
-    const ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
-    let mut bytes = [0u8; 20];
-    OsRng.fill_bytes(&mut bytes);
-    let mut password = String::with_capacity(23);
-    for (i, byte) in bytes.iter().enumerate() {
-        if i > 0 && i % 5 == 0 {
-            password.push('-');
-        }
-        // 32 divides 256, so every character is equally likely.
-        password.push(char::from(ALPHABET[usize::from(byte % 32)]));
-    }
-    password
+    waymark_app::passwords::one_time_password().unwrap_or_else(|_| unreachable_randomness())
 }
 
-/// An Argon2id PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) for a password.
+/// The operating system's random source failed: no account can be made safely.
+fn unreachable_randomness() -> ! {
+    eprintln!("error: the operating system's random source failed");
+    std::process::exit(1)
+}
+
+/// An Argon2id PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) for a password, hashed
+/// as the web sign-in verifies it (`waymark_app::passwords`).
 pub(crate) fn hash_password(password: &str) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
+    waymark_app::passwords::hash_blocking(password)
         .map_err(|e| anyhow::anyhow!("could not hash the password: {e}"))
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use argon2::Argon2;
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
 
     use super::*;

@@ -114,7 +114,7 @@ fn is_uuid(text: &str) -> bool {
 }
 
 /// Reads the template ids file: a JSON object from Waymark's template names
-/// (`waymark_web::notices::template::ALL`) to Notify template ids.
+/// (`waymark_app::notices::template::ALL`) to Notify template ids.
 ///
 /// # Errors
 /// [`SetupError::NotifyTemplates`] if it is not such an object, or names a template Waymark
@@ -127,7 +127,7 @@ pub fn templates_from_json(text: &str) -> Result<HashMap<String, String>, SetupE
              {{\"invite\": \"f33517ff-2a88-4f6e-b855-c550268ce08a\"}} ({e})"
         ))
     })?;
-    let known = waymark_web::notices::template::ALL;
+    let known = waymark_app::notices::template::ALL;
     let mut unknown: Vec<&str> = map
         .keys()
         .map(String::as_str)
@@ -190,7 +190,7 @@ impl NotifySender {
     /// Waymark's templates that have no Notify template id: those notifications cannot be
     /// sent until one is configured.
     pub fn missing_templates(&self) -> Vec<&'static str> {
-        waymark_web::notices::template::ALL
+        waymark_app::notices::template::ALL
             .into_iter()
             .filter(|name| !self.templates.contains_key(*name))
             .collect()

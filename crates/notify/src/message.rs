@@ -7,7 +7,7 @@
 //! has them with Notify's `((placeholders))`).
 
 use serde_json::Value;
-use waymark_web::notices::template;
+use waymark_app::notices::template;
 
 use crate::SendError;
 

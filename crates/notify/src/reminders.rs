@@ -3,7 +3,7 @@
 //! answered, an `advice_reminder` at set points before the due date (by default 7 and 2
 //! days before) and an `advice_overdue` the day after it, to the professionals with open
 //! advice access to the case who work for the organisation asked — the same people told of
-//! the request when it was made (`waymark_web::notices::after_change`).
+//! the request when it was made (`waymark_app::notices::for_change`).
 //!
 //! Each is queued once: its idempotency key names the case, the request's number, the point
 //! (`advice_reminder:{case}:{number}:{days}:{user}`, `advice_overdue:{case}:{number}:{user}`)
@@ -22,11 +22,11 @@ use std::future::Future;
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use waymark_app::notices::{self, template};
 use waymark_store::caseload::{CaseloadQuery, CaseloadSort};
 use waymark_store::cases::{self, CaseError};
 use waymark_store::domain::case::{AdviceRequest, Stage};
 use waymark_store::{CaseAccess, CaseId, LaCode, Store, StoreError, User};
-use waymark_web::notices::{self, template};
 
 /// When and for whom reminders are queued.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +72,7 @@ pub enum ReminderError {
     Case(#[from] CaseError),
     /// A reminder could not be queued.
     #[error("could not queue a reminder: {0}")]
-    Queue(#[from] waymark_web::error::AppError),
+    Queue(#[from] waymark_app::Error),
 }
 
 /// The notice an advice request needs on a day, if any.
@@ -214,16 +214,15 @@ async fn queue_for_case<S: Store>(
             .into_iter()
             .flatten();
         for user in asked {
-            let new = notices::queue(
-                store,
-                &settings.public_url,
+            let new = notices::Notice {
                 la,
                 template,
-                user,
-                &path,
-                Some(due),
-                &key,
-            )
+                public_url: &settings.public_url,
+                path: &path,
+                due: Some(due),
+                key: &key,
+            }
+            .queue(store, user)
             .await?;
             queued += usize::from(new);
         }
@@ -269,7 +268,7 @@ pub async fn run_reminders<S: Store>(
         "queuing advice reminders"
     );
     loop {
-        match queue_reminders(&store, &settings, waymark_web::uk_time::today()).await {
+        match queue_reminders(&store, &settings, waymark_app::time::today()).await {
             Ok(scan) if scan.queued > 0 || scan.failed > 0 => {
                 tracing::info!(
                     cases = scan.cases,

@@ -9,71 +9,9 @@ macro_rules! case_methods {
     ($db:ty, $now:literal) => {
         async fn create_case(&self, case: NewCase) -> Result<StoredCase> {
             let mut tx = self.begin_write().await?;
-            let version = version_of(case.events.len());
-            let summary = &case.summary;
-            let inserted = sqlx::query_scalar::<_, i64>(
-                "INSERT INTO cases (la_code, reference, version, stage, given_name, family_name, \
-                 date_of_birth, upn, request_received, caseworker, closed, next_due_date, \
-                 next_due_clock, school, has_exception, assess_on, assess_yes, issue_on, issue_yes, \
-                 final_issued_on, final_excused, closed_on, primary_need, placement_type, \
-                 review_flows, state) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-                 $18, $19, $20, $21, $22, $23, $24, $25, $26) RETURNING id",
-            )
-            .bind(case.la.as_str())
-            .bind(&case.reference)
-            .bind(version)
-            .bind(&summary.stage)
-            .bind(&summary.given_name)
-            .bind(&summary.family_name)
-            .bind(summary.date_of_birth)
-            .bind(&summary.upn)
-            .bind(summary.request_received)
-            .bind(&summary.caseworker)
-            .bind(summary.closed)
-            .bind(summary.next_due)
-            .bind(&summary.next_due_clock)
-            .bind(&summary.school)
-            .bind(summary.has_exception)
-            .bind(summary.assess_on)
-            .bind(summary.assess_yes)
-            .bind(summary.issue_on)
-            .bind(summary.issue_yes)
-            .bind(summary.final_issued_on)
-            .bind(summary.final_excused)
-            .bind(summary.closed_on)
-            .bind(&summary.primary_need)
-            .bind(&summary.placement_type)
-            .bind(&summary.review_flows)
-            .bind(Json(&case.state))
-            .fetch_one(&mut *tx)
-            .await;
-            let id = match inserted {
-                Ok(id) => id,
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(StoreError::DuplicateReference {
-                        reference: case.reference,
-                    });
-                }
-                Err(e) if is_foreign_key_violation(&e) => {
-                    return Err(StoreError::UnknownLa { la: case.la });
-                }
-                Err(e) => return Err(e.into()),
-            };
-            let events: Vec<(i64, i64, &NewEvent)> = numbered(id, 0, &case.events).collect();
-            insert_events(&mut tx, &events).await?;
-            let mut flows = $crate::flows::FlowDeltas::default();
-            flows.add(&case.la, &case.summary, 1);
-            upsert_flows(&mut tx, &flows).await?;
+            let stored = create_in(&mut tx, case).await?;
             tx.commit().await?;
-            Ok(StoredCase {
-                id: CaseId(id),
-                la: case.la,
-                reference: case.reference,
-                version,
-                summary: case.summary,
-                state: case.state,
-            })
+            Ok(stored)
         }
 
         async fn create_cases_batch(&self, cases: Vec<NewCase>) -> Result<BatchOutcome> {
@@ -171,79 +109,18 @@ macro_rules! case_methods {
             summary: CaseSummary,
             state: Value,
         ) -> Result<i64> {
-            if events.is_empty() {
-                return Err(StoreError::NoEvents { case: id });
-            }
-            let new_version = expected_version + version_of(events.len());
+            let change = $crate::change::CaseChange {
+                la: la.clone(),
+                id,
+                expected_version,
+                events,
+                summary,
+                state,
+            };
             let mut tx = self.begin_write().await?;
-            let before = read_flow_summary(&mut tx, id.0, la.as_str()).await?;
-            let updated = sqlx::query(concat!(
-                "UPDATE cases SET version = $1, stage = $2, given_name = $3, family_name = $4, \
-                 date_of_birth = $5, upn = $6, request_received = $7, caseworker = $8, \
-                 closed = $9, next_due_date = $14, next_due_clock = $15, school = $16, \
-                 has_exception = $17, assess_on = $18, assess_yes = $19, issue_on = $20, \
-                 issue_yes = $21, final_issued_on = $22, final_excused = $23, closed_on = $24, \
-                 primary_need = $25, placement_type = $26, review_flows = $27, state = $10, \
-                 updated_at = ",
-                $now,
-                " WHERE id = $11 AND la_code = $12 AND version = $13"
-            ))
-            .bind(new_version)
-            .bind(&summary.stage)
-            .bind(&summary.given_name)
-            .bind(&summary.family_name)
-            .bind(summary.date_of_birth)
-            .bind(&summary.upn)
-            .bind(summary.request_received)
-            .bind(&summary.caseworker)
-            .bind(summary.closed)
-            .bind(Json(&state))
-            .bind(id.0)
-            .bind(la.as_str())
-            .bind(expected_version)
-            .bind(summary.next_due)
-            .bind(&summary.next_due_clock)
-            .bind(&summary.school)
-            .bind(summary.has_exception)
-            .bind(summary.assess_on)
-            .bind(summary.assess_yes)
-            .bind(summary.issue_on)
-            .bind(summary.issue_yes)
-            .bind(summary.final_issued_on)
-            .bind(summary.final_excused)
-            .bind(summary.closed_on)
-            .bind(&summary.primary_need)
-            .bind(&summary.placement_type)
-            .bind(&summary.review_flows)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if updated == 0 {
-                let found: Option<i64> = sqlx::query_scalar(rows::CASE_VERSION)
-                    .bind(id.0)
-                    .bind(la.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                return Err(match found {
-                    None => StoreError::NotFound { case: id },
-                    Some(found) => StoreError::Conflict {
-                        case: id,
-                        expected: expected_version,
-                        found,
-                    },
-                });
-            }
-            let numbered: Vec<(i64, i64, &NewEvent)> =
-                numbered(id.0, expected_version, &events).collect();
-            insert_events(&mut tx, &numbered).await?;
-            let mut flows = $crate::flows::FlowDeltas::default();
-            if let Some(before) = &before {
-                flows.add(la, before, -1);
-            }
-            flows.add(la, &summary, 1);
-            upsert_flows(&mut tx, &flows).await?;
+            let version = append_in(&mut tx, change).await?;
             tx.commit().await?;
-            Ok(new_version)
+            Ok(version)
         }
 
         async fn events(&self, la: &LaCode, id: CaseId) -> Result<Vec<StoredEvent>> {

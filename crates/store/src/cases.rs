@@ -121,7 +121,11 @@ fn unreadable(case: impl ToString, reason: impl ToString) -> CaseError {
     }
 }
 
-fn to_new_events(
+/// The rows for the events of a change, recorded by `actor` at `at`.
+///
+/// # Errors
+/// An event could not be written as JSON (a bug).
+pub fn new_events(
     events: &[Event],
     actor: &str,
     at: DateTime<Utc>,
@@ -153,7 +157,7 @@ pub fn new_case(
         reference: reference.to_string(),
         summary: summary_of(case),
         state: serde_json::to_value(case).map_err(|e| unreadable(reference, e))?,
-        events: to_new_events(events, actor, at)?,
+        events: new_events(events, actor, at)?,
     })
 }
 
@@ -231,7 +235,7 @@ pub async fn execute<S: Store>(
             la,
             id,
             expected_version,
-            to_new_events(&events, &actor.user, now)?,
+            new_events(&events, &actor.user, now)?,
             summary_of(&case),
             serde_json::to_value(&case).map_err(|e| unreadable(id, e))?,
         )

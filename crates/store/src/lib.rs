@@ -29,6 +29,7 @@ mod batch;
 mod case_methods;
 pub mod caseload;
 pub mod cases;
+pub mod change;
 pub mod documents;
 mod error;
 mod files;
@@ -48,6 +49,7 @@ pub mod testing;
 
 pub use audit::{AuditEntry, AuditReport, BrokenRow, NewAuditEntry};
 pub use backend::{Backend, connect, restore};
+pub use change::{CaseChange, ChangeStore, Effects};
 pub use error::{Result, StoreError};
 pub use identity::{
     ApiToken, ApiTokenId, CaseAccess, NewUser, ROLES, Session, User, UserId, role_from_name,
@@ -61,7 +63,7 @@ pub use sqlite::SqliteStore;
 
 /// A case store. Implemented by [`SqliteStore`], [`PgStore`] and [`Backend`] (either of them);
 /// the web layer is generic over it.
-pub trait Store: Clone + Send + Sync + 'static {
+pub trait Store: ChangeStore + Clone + Send + Sync + 'static {
     /// Brings the schema up to date with the migrations embedded in this binary
     /// (`crates/store/migrations/{sqlite,postgres}/`).
     fn migrate(&self) -> impl Future<Output = Result<()>> + Send;

@@ -13,7 +13,7 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::types::Json;
 use sqlx::{Connection, PgConnection, Postgres, QueryBuilder, Transaction};
 
-use crate::batch::{distinct_las, events_of_created, numbered};
+use crate::batch::{distinct_las, events_of_created};
 use crate::error::{Result, StoreError, is_foreign_key_violation, is_unique_violation};
 use crate::files::{blocking, remove_if_present, sibling, sync_file, sync_parent_dir};
 use crate::migrations;
@@ -168,6 +168,7 @@ impl Store for PgStore {
 crate::flows::flow_helpers!(sqlx::Postgres);
 
 crate::batch::insert_events!(sqlx::Postgres);
+crate::change::unit_of_work!(PgStore, sqlx::Postgres, "now()");
 
 /// Restores a `pg_dump --format=custom` archive into the database a `postgres://` URL names,
 /// in one transaction, then runs the version/event-log check on the result.

@@ -16,7 +16,7 @@ use sqlx::sqlite::{
 use sqlx::types::Json;
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, Transaction};
 
-use crate::batch::{distinct_las, events_of_created, numbered};
+use crate::batch::{distinct_las, events_of_created};
 use crate::error::{Result, StoreError, is_foreign_key_violation, is_unique_violation};
 use crate::files::{blocking, remove_if_present, sibling, sync_file, sync_parent_dir};
 use crate::migrations;
@@ -179,6 +179,11 @@ impl Store for SqliteStore {
 crate::flows::flow_helpers!(sqlx::Sqlite);
 
 crate::batch::insert_events!(sqlx::Sqlite);
+crate::change::unit_of_work!(
+    SqliteStore,
+    sqlx::Sqlite,
+    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+);
 
 /// `PRAGMA integrity_check`, `PRAGMA foreign_key_check`, then the version/event-log check.
 async fn check_database(conn: &mut SqliteConnection) -> Result<()> {

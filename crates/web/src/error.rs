@@ -103,6 +103,21 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<waymark_app::Error> for AppError {
+    fn from(err: waymark_app::Error) -> AppError {
+        use waymark_app::Error;
+        match err {
+            Error::NotFound => AppError::NotFound,
+            Error::Forbidden => AppError::Forbidden,
+            Error::Conflict => AppError::Conflict,
+            Error::Refused(refusal) => AppError::Refused(refusal.to_string()),
+            Error::Declined(text) => AppError::Refused(text),
+            Error::Store(err) => AppError::from(err),
+            Error::Internal(label) => AppError::Internal(label),
+        }
+    }
+}
+
 impl AppError {
     /// The HTTP status this error answers with.
     pub fn status(&self) -> StatusCode {

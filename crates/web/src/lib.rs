@@ -47,23 +47,22 @@ pub mod csrf;
 pub mod download;
 pub mod error;
 pub mod forms;
-pub mod letters;
 pub mod metrics;
-pub mod notices;
+pub mod nav;
 pub mod oidc;
-pub mod passwords;
-pub mod policy;
 pub mod routes;
 pub mod security;
 pub mod session;
 pub mod templates;
-pub mod token;
 pub mod two_factor;
-pub mod uk_time;
 
 pub use error::{AppError, FieldErrors, ServeError};
+// The use cases live in `waymark-app`; these names are the ones the handlers know them by.
 pub use session::CurrentUser;
 pub use templates::{Nav, NavItem, Templates};
+pub use waymark_app::access as policy;
+pub use waymark_app::time as uk_time;
+pub use waymark_app::{letters, notices, passwords, token};
 
 /// How this instance of the web service is set up. The binary fills it from its flags and
 /// environment; everything has a sensible default except the LA's name.
@@ -149,6 +148,8 @@ impl Default for AuthSettings {
 pub struct AppState<S> {
     /// The case store (SQLite or PostgreSQL).
     pub store: S,
+    /// The use cases, on the same store, with the clock and calendar.
+    pub app: waymark_app::App<S>,
     /// This instance's configuration.
     pub config: Arc<Config>,
     /// The page templates.
@@ -175,7 +176,10 @@ impl<S: Store> AppState<S> {
             .transpose()
             .map_err(ServeError::Sso)?
             .map(Arc::new);
+        let app = waymark_app::App::new(store.clone(), config.la_name.clone())
+            .with_public_url(config.public_url.clone());
         Ok(AppState {
+            app,
             store,
             config: Arc::new(config),
             templates,

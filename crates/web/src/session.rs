@@ -24,8 +24,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use minijinja::context;
-use waymark_store::domain::actor::Role;
-use waymark_store::{LaCode, Session, Store, StoreError, User, UserId};
+use waymark_store::{Session, Store, StoreError, User};
 
 use crate::cookies::{self, SameSite};
 use crate::error::{AppError, AppResult, store_error_kind};
@@ -42,55 +41,7 @@ pub const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(1);
 ///
 /// It says who the user is, not what they may see: ask [`crate::policy`] for that.
 /// `Debug` shows ids and role only (no name or email).
-#[derive(Clone)]
-pub struct CurrentUser {
-    user: User,
-    session_hash: Option<String>,
-}
-
-impl CurrentUser {
-    /// A user authenticated by an API token, for the bearer-token layer of the JSON API to put
-    /// in the request's extensions (it has no session).
-    pub fn for_api_token(user: User) -> CurrentUser {
-        CurrentUser {
-            user,
-            session_hash: None,
-        }
-    }
-
-    /// The account.
-    pub fn user(&self) -> &User {
-        &self.user
-    }
-
-    /// The user's id.
-    pub fn id(&self) -> UserId {
-        self.user.id
-    }
-
-    /// The user's role.
-    pub fn role(&self) -> Role {
-        self.user.role
-    }
-
-    /// The local authority the user acts for: every record they see belongs to it.
-    pub fn la(&self) -> &LaCode {
-        &self.user.la
-    }
-
-    /// The SHA-256 of the session's token, for signing out; `None` for an API token.
-    pub fn session_hash(&self) -> Option<&str> {
-        self.session_hash.as_deref()
-    }
-}
-
-impl std::fmt::Debug for CurrentUser {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CurrentUser")
-            .field("user", &self.user)
-            .finish_non_exhaustive()
-    }
-}
+pub use waymark_app::access::CurrentUser;
 
 impl<S: Store> FromRequestParts<AppState<S>> for CurrentUser {
     type Rejection = Response;
@@ -196,7 +147,7 @@ pub async fn layer<S: Store>(
                     set_cookies.push(cookies::set(&csrf_cookie, &fresh, SameSite::Strict, tls));
                     fresh
                 }
-                Err(err) => return err.into_response(),
+                Err(err) => return AppError::from(err).into_response(),
             },
         },
     };
@@ -242,10 +193,7 @@ async fn resolve<S: Store>(
         store.touch_session(&hash, now).await?;
     }
     Ok(Some((
-        CurrentUser {
-            user,
-            session_hash: Some(hash),
-        },
+        CurrentUser::with_session(user, hash),
         session.csrf_token,
     )))
 }

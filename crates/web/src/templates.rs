@@ -24,7 +24,7 @@ use waymark_store::Store;
 
 use crate::error::AppError;
 use crate::session::{CsrfToken, CurrentUser};
-use crate::{AppState, Config, assets, policy};
+use crate::{AppState, Config, assets};
 
 /// The service's name, in the header and page titles.
 pub const SERVICE_NAME: &str = "Waymark";
@@ -258,7 +258,7 @@ impl Nav {
 
     /// The navigation for a signed-in user: their role's sections, then "Sign out".
     pub fn for_user(user: &CurrentUser) -> Nav {
-        let nav = policy::sections(user.role())
+        let nav = crate::nav::sections(user.role())
             .into_iter()
             .fold(Nav::signed_out(), |nav, section| {
                 nav.item(section.label(), section.href())

@@ -68,11 +68,11 @@ pub async fn case_for<S: Store>(
     if !policy::sees_personal_data(api.user.role()) {
         return Err(AppError::Forbidden);
     }
-    policy::can_view_case(&state.store, &api.user, id)
+    Ok(policy::can_view_case(&state.store, &api.user, id)
         .await?
         .ok_or(AppError::NotFound)?
         .load(&state.store)
-        .await
+        .await?)
 }
 
 /// The capability to work on the case (its documents, the letters a change makes): LA staff
@@ -89,7 +89,7 @@ pub async fn work_on<'a, S: Store>(
     if !policy::sees_personal_data(api.user.role()) {
         return Err(AppError::Forbidden);
     }
-    policy::can_work_on_case(&state.store, &api.user, id).await
+    Ok(policy::can_work_on_case(&state.store, &api.user, id).await?)
 }
 
 /// A change to a case that did not happen, as the response it gives: the domain's refusal

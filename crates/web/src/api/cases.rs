@@ -14,11 +14,11 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use waymark_app::cases::By;
 use waymark_store::caseload::{CaseloadPage, CaseloadQuery, CaseloadSort};
-use waymark_store::cases::{self, CaseError};
+use waymark_store::cases;
 use waymark_store::domain::case::{Address, Child, ParentCarer, Request, Stage};
 use waymark_store::domain::command::{Command, NewRequest, Refusal};
 use waymark_store::domain::{NhsNumber, Uln, Upn};
@@ -31,10 +31,9 @@ use super::case_json::{
 use super::commands::{CaseCommand, CommandRequest};
 use super::openapi::Problem;
 use super::{ApiJson, ApiUser, documents, today};
-use crate::audit::Action;
+use crate::AppState;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::policy::CaseList as ListCapability;
-use crate::{AppState, letters};
 
 /// How many cases a page of the list holds.
 pub const PER_PAGE: usize = 50;
@@ -313,31 +312,28 @@ pub async fn create<S: Store>(
     access::may_open_cases(&api)?;
     let ApiJson(body) = body?;
     let new = body.into_domain().map_err(AppError::Validation)?;
-    let opened = cases::open(
-        &state.store,
-        &new,
-        &access::actor(&api),
-        today(),
-        Utc::now(),
-    )
-    .await
-    .map_err(|err| match err {
-        CaseError::Refused(refusal) => {
-            let mut errors = FieldErrors::new();
-            errors.add(new_request_field(&refusal), sentence(&refusal.to_string()));
-            AppError::Validation(errors)
-        }
-        CaseError::Store(StoreError::DuplicateReference { .. }) => {
-            let mut errors = FieldErrors::new();
-            errors.add(
-                "reference",
-                "There is already a case with this reference: use another reference",
-            );
-            AppError::Validation(errors)
-        }
-        other => access::case_error(other),
-    })?;
-    access::audit_change(&state, &api, Action::OpenCase, opened.id).await?;
+    let by = By {
+        user: &api.user,
+        ip: api.ip.0,
+    };
+    let opened = waymark_app::cases::open(&state.app, by, &new)
+        .await
+        .map_err(|err| match err {
+            waymark_app::Error::Refused(refusal) => {
+                let mut errors = FieldErrors::new();
+                errors.add(new_request_field(&refusal), sentence(&refusal.to_string()));
+                AppError::Validation(errors)
+            }
+            waymark_app::Error::Store(StoreError::DuplicateReference { .. }) => {
+                let mut errors = FieldErrors::new();
+                errors.add(
+                    "reference",
+                    "There is already a case with this reference: use another reference",
+                );
+                AppError::Validation(errors)
+            }
+            other => other.into(),
+        })?;
     let detail = CaseDetail::of(&opened, &access::actor(&api), today())?;
     let location = HeaderValue::from_str(&format!("/api/v1/cases/{}", opened.id))
         .map_err(|_| AppError::Internal("location"))?;
@@ -459,8 +455,9 @@ async fn actor_view<S: Store>(store: &S, la: &LaCode, reference: &str) -> AppRes
 }
 
 /// `POST /api/v1/cases/{id}/commands`: change the case, on the version the client last saw.
-/// A decision, a draft served or a final plan issued also makes its letter or plan as PDF
-/// ([`crate::letters`], as the pages do), listed with the case's documents.
+/// Runs exactly as the pages do (`waymark_app::cases::run`): a decision, a draft served or a
+/// final plan issued also makes its letter or plan as PDF and queues its notifications, with
+/// the audit entry, in one transaction.
 #[utoipa::path(
     post,
     path = "/api/v1/cases/{id}/commands",
@@ -499,29 +496,22 @@ pub async fn run_command<S: Store>(
     {
         documents::check_advice_document(&state, &api, current.id, document).await?;
     }
-    let name = body.command.name();
     let command = Command::from(body.command);
     let actor = access::actor(&api);
-    let today = today();
-    let changed = cases::execute(
-        &state.store,
-        api.user.la(),
+    let by = By {
+        user: &api.user,
+        ip: api.ip.0,
+    };
+    let changed = waymark_app::cases::run(
+        &state.app,
+        by,
         current.id,
         body.expected_version,
         &command,
-        &actor,
-        today,
-        Utc::now(),
+        None,
     )
-    .await
-    .map_err(access::case_error)?;
-    access::audit_change(&state, &api, Action::CaseCommand(name), changed.id).await?;
-    // Only LA staff make the decisions that have letters; a family's comments or a
-    // professional's advice recorded through the API make none.
-    if api.user.role().is_la_staff() {
-        let work = access::work_on(&state, &api, changed.id).await?;
-        letters::after_change(&state, &api.user, &work, &changed, &command).await?;
-    }
+    .await?;
+    let today = state.app.today();
     Ok(Json(CaseDetail::of(&changed, &actor, today)?))
 }
 

@@ -25,7 +25,6 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use chrono::Utc;
 use minijinja::context;
 use minijinja::value::{Serde, Value};
 use url::form_urlencoded;
@@ -35,7 +34,6 @@ use waymark_store::domain::caseload::stage_weight;
 use waymark_store::{CaseId, Store, User};
 
 use super::caseload::{self, PER_PAGE};
-use crate::api::access::case_error;
 use crate::audit::{self, Action, Record};
 use crate::client_ip::ClientIp;
 use crate::error::{AppError, AppResult, FieldErrors};
@@ -188,7 +186,6 @@ async fn allocate<S: Store>(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
     };
     let note = (!form.note.is_empty()).then(|| form.note.clone());
-    let today = uk_time::today();
     let mut outcome = Outcome {
         to: to.name.clone(),
         to_href: format!("/caseload?who=team&caseworker={}", to.id),
@@ -200,22 +197,14 @@ async fn allocate<S: Store>(
             continue;
         };
         match allocator
-            .allocate(&state.store, id, to, note.clone(), today, Utc::now())
+            .allocate(&state.app, ip.0, id, to, note.clone())
             .await
         {
-            Ok(done) => {
-                audit::record(
-                    &state.store,
-                    &user,
-                    Action::CaseCommand("allocate_caseworker"),
-                    Record::Case(done.id),
-                    &ip,
-                )
-                .await?;
+            Ok(_) => {
                 outcome.allocated += 1;
             }
             Err(err) => {
-                let why = match case_error(err) {
+                let why = match AppError::from(err) {
                     AppError::Refused(reason) => reason,
                     AppError::Conflict => {
                         "someone else changed it at the same moment: try again".to_string()
@@ -263,8 +252,8 @@ async fn case_named<S: Store>(
                 loaded.case.reference,
             )))
         }
-        Err(AppError::NotFound) => Ok(None),
-        Err(other) => Err(other),
+        Err(waymark_app::Error::NotFound) => Ok(None),
+        Err(other) => Err(other.into()),
     }
 }
 

@@ -23,7 +23,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use minijinja::context;
 use minijinja::value::{Serde, Value};
-use waymark_store::cases::{self, CaseError, LoadedCase};
+use waymark_app::Error;
+use waymark_app::cases::{self, By};
+use waymark_store::Store;
+use waymark_store::cases::LoadedCase;
 use waymark_store::documents::NewDocument;
 use waymark_store::domain::actions::{self, Action};
 use waymark_store::domain::actor::Role;
@@ -33,7 +36,6 @@ use waymark_store::domain::case::{
 use waymark_store::domain::clock::ExceptionKind;
 use waymark_store::domain::codes::{CodeList, CodeLists};
 use waymark_store::domain::command::{self, Command, Refusal};
-use waymark_store::{Store, StoreError};
 
 use crate::audit::{self, Action as AuditAction, Record};
 use crate::client_ip::ClientIp;
@@ -44,7 +46,7 @@ use crate::routes::RouteTable;
 use crate::routes::cases::{actor, case_id};
 use crate::session::CurrentUser;
 use crate::templates::Nav;
-use crate::{AppState, letters, uk_time};
+use crate::{AppState, uk_time};
 
 /// The action routes.
 pub fn routes<S: Store>() -> RouteTable<S> {
@@ -909,23 +911,16 @@ async fn submit<S: Store>(
             *document = Some(stored.to_string());
         }
     }
-    let changed = cases::execute(
-        &state.store,
-        user.la(),
-        id,
-        version,
-        &command,
-        &actor(&user),
-        today,
-        Utc::now(),
-    )
-    .await;
-    let changed = match changed {
-        Ok(changed) => changed,
-        Err(CaseError::Refused(refusal)) => {
+    let by = By {
+        user: &user,
+        ip: ip.0,
+    };
+    match cases::run(&state.app, by, id, version, &command, None).await {
+        Ok(_) => {}
+        Err(Error::Refused(refusal)) => {
             return render(&state, &nav, &user, refused(refusal, form)).await;
         }
-        Err(CaseError::Store(StoreError::Conflict { .. })) => {
+        Err(Error::Conflict) => {
             let form = Form {
                 action,
                 work: &work,
@@ -937,26 +932,7 @@ async fn submit<S: Store>(
             };
             return render(&state, &nav, &user, form).await;
         }
-        Err(other) => return Err(crate::api::access::case_error(other)),
-    };
-    audit::record(
-        &state.store,
-        &user,
-        AuditAction::CaseCommand(command.name()),
-        Record::Case(id),
-        &ip,
-    )
-    .await?;
-    letters::after_change(&state, &user, &work, &changed, &command).await?;
-    crate::notices::after_change(
-        &state.store,
-        &state.config.public_url,
-        user.la(),
-        id,
-        changed.version,
-        &changed.case,
-        &command,
-    )
-    .await?;
+        Err(other) => return Err(other.into()),
+    }
     Ok(Redirect::to(&format!("/cases/{}?done={}", id.0, action.key())).into_response())
 }

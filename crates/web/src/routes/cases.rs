@@ -17,7 +17,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use chrono::Utc;
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
@@ -787,17 +786,13 @@ async fn new_request<S: Store>(
             reasons: typed.reasons.clone(),
         },
     };
-    let opened = cases::open(
-        &state.store,
-        &new,
-        &actor(&user),
-        uk_time::today(),
-        Utc::now(),
-    )
-    .await;
-    let opened: LoadedCase = match opened {
+    let by = waymark_app::cases::By {
+        user: &user,
+        ip: ip.0,
+    };
+    let opened: LoadedCase = match waymark_app::cases::open(&state.app, by, &new).await {
         Ok(opened) => opened,
-        Err(cases::CaseError::Refused(refusal)) => {
+        Err(waymark_app::Error::Refused(refusal)) => {
             let mut errors = FieldErrors::new();
             errors.add(
                 new_request_field(&refusal),
@@ -806,7 +801,9 @@ async fn new_request<S: Store>(
             let html = render_new_request(&state, &nav, &errors, &typed, &[])?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
         }
-        Err(cases::CaseError::Store(waymark_store::StoreError::DuplicateReference { .. })) => {
+        Err(waymark_app::Error::Store(waymark_store::StoreError::DuplicateReference {
+            ..
+        })) => {
             let mut errors = FieldErrors::new();
             errors.add(
                 "reference",
@@ -815,16 +812,8 @@ async fn new_request<S: Store>(
             let html = render_new_request(&state, &nav, &errors, &typed, &[])?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
         }
-        Err(err) => return Err(crate::api::access::case_error(err)),
+        Err(err) => return Err(err.into()),
     };
-    audit::record(
-        &state.store,
-        &user,
-        AuditAction::OpenCase,
-        Record::Case(opened.id),
-        &ip,
-    )
-    .await?;
     Ok(Redirect::to(&format!("/cases/{}?done=opened", opened.id.0)).into_response())
 }
 

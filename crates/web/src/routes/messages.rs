@@ -466,16 +466,15 @@ async fn send<S: Store>(
     };
     let path = format!("/cases/{}/messages/{}", id.0, participant.id.0);
     if let Some(to) = to.filter(|u| !u.disabled) {
-        notices::queue(
-            &state.store,
-            &state.config.public_url,
-            user.la(),
-            notices::template::MESSAGE_RECEIVED,
-            &to,
-            &path,
-            None,
-            &message.to_string(),
-        )
+        notices::Notice {
+            la: user.la(),
+            template: notices::template::MESSAGE_RECEIVED,
+            public_url: &state.config.public_url,
+            path: &path,
+            due: None,
+            key: &message.to_string(),
+        }
+        .queue(&state.store, &to)
         .await?;
     }
     Ok(Redirect::to(&format!("{path}?sent=1#m{message}")).into_response())

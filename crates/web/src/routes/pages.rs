@@ -10,7 +10,7 @@ use crate::error::AppResult;
 use crate::routes::RouteTable;
 use crate::session::CurrentUser;
 use crate::templates::Nav;
-use crate::{AppState, cookies, policy};
+use crate::{AppState, cookies};
 
 /// The public pages.
 pub fn routes<S: Store>() -> RouteTable<S> {
@@ -27,7 +27,7 @@ async fn start<S: Store>(
     nav: Nav,
     user: Option<CurrentUser>,
 ) -> AppResult<Html<String>> {
-    let home = user.map(|user| policy::home(user.role()));
+    let home = user.map(|user| crate::nav::home(user.role()));
     state
         .templates
         .render("start.html", &nav, context! { home => home })

@@ -24,12 +24,12 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 use similar::{ChangeTag, TextDiff};
-use waymark_store::cases::{self, CaseError, LoadedCase};
+use waymark_store::Store;
+use waymark_store::cases::LoadedCase;
 use waymark_store::documents::PlanDraft;
 use waymark_store::domain::actions::{self, Action};
 use waymark_store::domain::case::{PlanSections, PlanVersion};
 use waymark_store::domain::command::Command;
-use waymark_store::{Store, StoreError};
 
 use crate::audit::{self, Action as AuditAction, Record};
 use crate::client_ip::ClientIp;
@@ -316,35 +316,21 @@ async fn save<S: Store>(
     let command = Command::SavePlan {
         sections: sections.clone(),
     };
-    let result = cases::execute(
-        &state.store,
-        work.la(),
-        work.case_id(),
-        version,
-        &command,
-        &actor(&user),
-        uk_time::today(),
-        Utc::now(),
-    )
-    .await;
+    let by = waymark_app::cases::By {
+        user: &user,
+        ip: ip.0,
+    };
+    let result =
+        waymark_app::cases::run(&state.app, by, work.case_id(), version, &command, None).await;
     match result {
-        Ok(changed) => {
+        Ok(_) => {
             state
                 .store
                 .clear_plan_drafts(work.la(), work.case_id())
                 .await?;
-            audit::record(
-                &state.store,
-                &user,
-                AuditAction::CaseCommand("save_plan"),
-                Record::Case(work.case_id()),
-                &ip,
-            )
-            .await?;
-            letters::after_change(&state, &user, &work, &changed, &command).await?;
             Ok(Redirect::to(&format!("/cases/{}?done=plan", work.case_id().0)).into_response())
         }
-        Err(CaseError::Refused(refusal)) => {
+        Err(waymark_app::Error::Refused(refusal)) => {
             let mut errors = FieldErrors::new();
             errors.add(
                 "section_a",
@@ -360,7 +346,7 @@ async fn save<S: Store>(
                 false,
             )
         }
-        Err(CaseError::Store(StoreError::Conflict { .. })) => render_editor(
+        Err(waymark_app::Error::Conflict) => render_editor(
             &state,
             &nav,
             &loaded,
@@ -369,7 +355,7 @@ async fn save<S: Store>(
             &FieldErrors::new(),
             true,
         ),
-        Err(other) => Err(crate::api::access::case_error(other)),
+        Err(other) => Err(other.into()),
     }
 }
 

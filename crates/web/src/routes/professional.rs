@@ -35,17 +35,17 @@ use chrono::{NaiveDate, Utc};
 use minijinja::context;
 use minijinja::value::Value;
 use serde::Deserialize;
-use waymark_store::cases::{self, CaseError, LoadedCase};
+use waymark_store::cases::LoadedCase;
 use waymark_store::domain::clock;
 use waymark_store::domain::command::{Command, Refusal};
-use waymark_store::{CaseId, Store, StoreError};
+use waymark_store::{CaseId, Store};
 
 use crate::audit::{self, Action, Record};
 use crate::client_ip::ClientIp;
 use crate::error::{AppError, AppResult};
 use crate::policy::{self, AgencyDesk};
 use crate::routes::RouteTable;
-use crate::routes::cases::{actor, case_id};
+use crate::routes::cases::case_id;
 use crate::session::CurrentUser;
 use crate::templates::Nav;
 use crate::{AppState, uk_time};
@@ -326,27 +326,21 @@ fn request_path(id: &str, number: &str) -> AppResult<(CaseId, u32)> {
 async fn run<S: Store>(
     state: &AppState<S>,
     user: &CurrentUser,
+    ip: &ClientIp,
     loaded: &LoadedCase,
     command: &Command,
+    upload: Option<waymark_store::documents::NewDocument>,
 ) -> AppResult<Result<LoadedCase, String>> {
-    let changed = cases::execute(
-        &state.store,
-        user.la(),
-        loaded.id,
-        loaded.version,
-        command,
-        &actor(user),
-        uk_time::today(),
-        Utc::now(),
-    )
-    .await;
+    let by = waymark_app::cases::By { user, ip: ip.0 };
+    let changed =
+        waymark_app::cases::run(&state.app, by, loaded.id, loaded.version, command, upload).await;
     match changed {
         Ok(changed) => Ok(Ok(changed)),
-        Err(CaseError::Refused(refusal)) => Ok(Err(refused(&refusal))),
-        Err(CaseError::Store(StoreError::Conflict { .. })) => Ok(Err(
+        Err(waymark_app::Error::Refused(refusal)) => Ok(Err(refused(&refusal))),
+        Err(waymark_app::Error::Conflict) => Ok(Err(
             "The council changed this case as you sent this. Send it again".to_string(),
         )),
-        Err(other) => Err(crate::api::access::case_error(other)),
+        Err(other) => Err(other.into()),
     }
 }
 

@@ -14,7 +14,7 @@
 //! - `GET /reports/advice/overdue?organisation=NAME`: the cases behind an organisation's
 //!   overdue figure, for LA staff (who may see the children).
 
-pub mod export;
+pub use waymark_app::export;
 
 use std::collections::HashMap;
 

@@ -30,7 +30,7 @@ use crate::error::{AppResult, FieldErrors};
 use crate::routes::RouteTable;
 use crate::session::{self, CurrentUser};
 use crate::templates::Nav;
-use crate::{AppState, policy, token, two_factor, uk_time};
+use crate::{AppState, token, two_factor, uk_time};
 
 /// The message for any wrong email and password, whether or not the account exists.
 pub const WRONG_CREDENTIALS: &str = "Enter a correct email address and password";
@@ -236,7 +236,7 @@ async fn finish<S: Store>(
         ip,
     )
     .await?;
-    let to = safe_next(next).unwrap_or(policy::home(user.role));
+    let to = safe_next(next).unwrap_or(crate::nav::home(user.role));
     let mut response = Redirect::to(to).into_response();
     response.headers_mut().append(header::SET_COOKIE, cookie);
     Ok(response)

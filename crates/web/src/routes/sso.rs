@@ -43,7 +43,7 @@ use crate::oidc::{Sso, SsoError};
 use crate::routes::RouteTable;
 use crate::session::{self, CurrentUser};
 use crate::templates::Nav;
-use crate::{AppState, policy, token};
+use crate::{AppState, token};
 
 /// Where a login starts.
 pub const START_PATH: &str = "/sign-in/sso";
@@ -290,7 +290,7 @@ async fn sign_in<S: Store>(
         .await?;
     Ok((
         [(header::SET_COOKIE, session_cookie)],
-        Redirect::to(policy::home(user.role)),
+        Redirect::to(crate::nav::home(user.role)),
     )
         .into_response())
 }

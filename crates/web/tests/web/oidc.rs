@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 use waymark_store::domain::actor::Role;
 use waymark_store::{LaCode, NewUser, Store, User};
 use waymark_web::oidc::OidcConfig;
-use waymark_web::{Config, policy, token};
+use waymark_web::{Config, nav, token};
 
 use crate::app::{LA_CODE, LA_NAME, TestApp, install_tls_provider, la_code};
 
@@ -330,7 +330,7 @@ async fn staff_member_signs_in_with_their_council_account() {
     let callback = sso.sign_in_at_provider(STAFF_EMAIL).await;
     let response = sso.get(callback.as_str()).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&response).path(), policy::home(Role::Caseworker));
+    assert_eq!(location(&response).path(), nav::home(Role::Caseworker));
     assert!(sso.signed_in().await);
 
     let audit = sso

@@ -20,7 +20,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::Serialize;
 use waymark_store::Store;
-use waymark_store::cases::{self, CaseError, LoadedCase};
+use waymark_store::cases::LoadedCase;
 use waymark_store::domain::case::PlanSections;
 use waymark_store::domain::command::Command;
 
@@ -32,7 +32,7 @@ use crate::error::{AppError, AppResult, FieldErrors};
 use crate::forms::FormData;
 use crate::policy::{self, FamilyCase};
 use crate::routes::RouteTable;
-use crate::routes::cases::{actor, case_id};
+use crate::routes::cases::case_id;
 use crate::session::CurrentUser;
 use crate::templates::Nav;
 use crate::{AppState, uk_time};
@@ -269,20 +269,22 @@ async fn save<S: Store>(
         on: today,
         requested_school: (!school.is_empty()).then_some(school),
     };
-    let result = cases::execute(
-        &state.store,
-        family.la(),
+    let by = waymark_app::cases::By {
+        user: &user,
+        ip: ip.0,
+    };
+    let result = waymark_app::cases::run(
+        &state.app,
+        by,
         family.case_id(),
         loaded.version,
         &command,
-        &actor(&user),
-        today,
-        now,
+        None,
     )
     .await;
     match result {
         Ok(_) => {}
-        Err(CaseError::Refused(refusal)) => {
+        Err(waymark_app::Error::Refused(refusal)) => {
             errors.add(SCHOOL, crate::api::cases::sentence(&refusal.to_string()));
             return render(
                 &state,
@@ -295,17 +297,9 @@ async fn save<S: Store>(
             )
             .await;
         }
-        Err(other) => return Err(crate::api::access::case_error(other)),
+        Err(other) => return Err(other.into()),
     }
     mark_sent(&state.store, &family, KIND, now).await?;
-    audit::record(
-        &state.store,
-        &user,
-        AuditAction::CaseCommand("record_representations"),
-        Record::Case(family.case_id()),
-        &ip,
-    )
-    .await?;
     Ok(Redirect::to(&format!("/my-cases/{}?done=draft", family.case_id().0)).into_response())
 }
 

@@ -19,7 +19,7 @@ use crate::client_ip::ClientIp;
 use crate::error::{AppResult, FieldErrors};
 use crate::session::{self, CurrentUser};
 use crate::templates::Nav;
-use crate::{AppState, passwords, policy, token, uk_time};
+use crate::{AppState, passwords, token, uk_time};
 
 /// An invitation that can still be used, from the token in its link; otherwise the page
 /// saying why not (404 unknown, 410 used or expired).
@@ -211,7 +211,7 @@ fn after_accepting(account: &User) -> &'static str {
     if account.role == Role::Professional && account.totp_secret.is_none() {
         "/account/two-factor"
     } else {
-        policy::home(account.role)
+        crate::nav::home(account.role)
     }
 }
 

@@ -236,19 +236,8 @@ async fn save_summary<S: Store>(
 async fn answered<S: Store>(
     state: &AppState<S>,
     desk: &AgencyDesk<'_>,
-    user: &CurrentUser,
-    ip: &ClientIp,
     changed: &LoadedCase,
-    command: &Command,
 ) -> AppResult<()> {
-    audit::record(
-        &state.store,
-        user,
-        Action::CaseCommand(command.name()),
-        Record::Case(changed.id),
-        ip,
-    )
-    .await?;
     desk.close_if_answered(&state.store, changed, Utc::now())
         .await?;
     Ok(())
@@ -348,7 +337,7 @@ pub(super) async fn send_advice<S: Store>(
     if let Command::RecordAdviceReceived { document, .. } = &mut command {
         *document = Some(stored.id.to_string());
     }
-    let changed = match run(&state, &user, &loaded, &command).await? {
+    let changed = match run(&state, &user, &ip, &loaded, &command, None).await? {
         Ok(changed) => changed,
         Err(message) => {
             errors.add("file", message);
@@ -356,7 +345,7 @@ pub(super) async fn send_advice<S: Store>(
         }
     };
     save_summary(&state, &user, id, number, &values, true).await?;
-    answered(&state, &desk, &user, &ip, &changed, &command).await?;
+    answered(&state, &desk, &changed).await?;
     Ok(Redirect::to("/advice?done=advice-sent").into_response())
 }
 
@@ -413,14 +402,14 @@ pub(super) async fn decline<S: Store>(
         return render_request(&state, &nav, &loaded, number, &values, &errors).await;
     }
     let command = Command::DeclineAdviceRequest { number, reason };
-    let changed = match run(&state, &user, &loaded, &command).await? {
+    let changed = match run(&state, &user, &ip, &loaded, &command, None).await? {
         Ok(changed) => changed,
         Err(message) => {
             errors.add("reason", message);
             return render_request(&state, &nav, &loaded, number, &values, &errors).await;
         }
     };
-    answered(&state, &desk, &user, &ip, &changed, &command).await?;
+    answered(&state, &desk, &changed).await?;
     Ok(Redirect::to("/advice?done=declined").into_response())
 }
 

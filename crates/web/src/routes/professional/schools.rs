@@ -11,7 +11,7 @@ use chrono::Utc;
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
-use waymark_store::cases::{self, CaseError, LoadedCase};
+use waymark_store::cases::LoadedCase;
 use waymark_store::domain::Upn;
 use waymark_store::domain::case::{Child, ContactPreference, ParentCarer, Placement, Request};
 use waymark_store::domain::clock;
@@ -23,7 +23,6 @@ use crate::audit::{self, Action, Record};
 use crate::client_ip::ClientIp;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::forms::FormData;
-use crate::routes::cases::actor;
 use crate::session::CurrentUser;
 use crate::templates::Nav;
 use crate::{AppState, token, uk_time};
@@ -133,18 +132,10 @@ pub(super) async fn answer_consultation<S: Store>(
         on: uk_time::today(),
         agreed,
     };
-    if let Err(message) = run(&state, &user, &loaded, &command).await? {
+    if let Err(message) = run(&state, &user, &ip, &loaded, &command, None).await? {
         errors.add("agreed", message);
         return render_consultation(&state, &nav, &loaded, number, &form, &errors).await;
     }
-    audit::record(
-        &state.store,
-        &user,
-        Action::CaseCommand(command.name()),
-        Record::Case(id),
-        &ip,
-    )
-    .await?;
     Ok(Redirect::to("/advice?done=consultation").into_response())
 }
 
@@ -313,32 +304,27 @@ pub(super) async fn request_assessment<S: Store>(
         },
     };
     let now = Utc::now();
-    let opened =
-        match cases::open(&state.store, &request, &actor(&user), uk_time::today(), now).await {
-            Ok(opened) => opened,
-            Err(CaseError::Refused(refusal)) => {
-                let field = match crate::api::cases::new_request_field(&refusal) {
-                    "child.given_name" => "given_name",
-                    "child.family_name" => "family_name",
-                    "child.date_of_birth" => "dob",
-                    _ => "reasons",
-                };
-                errors.add(field, refused(&refusal));
-                return render_pupil_form(&state, &nav, &school.name, &typed, &errors);
-            }
-            Err(other) => return Err(crate::api::access::case_error(other)),
-        };
+    let by = waymark_app::cases::By {
+        user: &user,
+        ip: ip.0,
+    };
+    let opened = match waymark_app::cases::open(&state.app, by, &request).await {
+        Ok(opened) => opened,
+        Err(waymark_app::Error::Refused(refusal)) => {
+            let field = match crate::api::cases::new_request_field(&refusal) {
+                "child.given_name" => "given_name",
+                "child.family_name" => "family_name",
+                "child.date_of_birth" => "dob",
+                _ => "reasons",
+            };
+            errors.add(field, refused(&refusal));
+            return render_pupil_form(&state, &nav, &school.name, &typed, &errors);
+        }
+        Err(other) => return Err(other.into()),
+    };
     state
         .store
         .grant_case_access(user.id(), opened.id, user.la(), CaseAccess::ADVICE, now)
         .await?;
-    audit::record(
-        &state.store,
-        &user,
-        Action::OpenCase,
-        Record::Case(opened.id),
-        &ip,
-    )
-    .await?;
     Ok(Redirect::to("/advice?done=requested").into_response())
 }

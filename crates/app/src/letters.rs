@@ -1,6 +1,6 @@
 //! Letters and plans as PDF documents of the case: filled in from the case and rendered by
 //! `waymark-letters` (pure Rust, no browser), then stored as the next version of their title
-//! with the case's other documents.
+//! with the case's other documents, in the change's transaction (`crate::cases`).
 //!
 //! - a decision whether to assess: the decision letter (with the reasons and the right of
 //!   appeal, for a "no");
@@ -8,21 +8,18 @@
 //! - a draft sent to the family: the draft plan;
 //! - a final plan issued: the plan and its covering letter.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use waymark_letters::{
     Addressee, Caseworker, Contact, DecisionLetter, LetterKind, PlanDocument, PlanSections,
     PlanStatus,
 };
-use waymark_store::Store;
 use waymark_store::cases::LoadedCase;
 use waymark_store::documents::NewDocument;
 use waymark_store::domain::case::{Case, PlanVersion};
 use waymark_store::domain::command::Command;
+use waymark_store::{Store, User};
 
-use crate::AppState;
-use crate::error::{AppError, AppResult};
-use crate::policy::CaseWork;
-use crate::session::CurrentUser;
+use crate::error::{Error as AppError, Result as AppResult};
 
 /// The media type of everything rendered here.
 const PDF: &str = "application/pdf";
@@ -152,23 +149,18 @@ fn letter(
 }
 
 /// Who signs: the case's caseworker, or whoever made the decision.
-async fn signatory<S: Store>(
-    state: &AppState<S>,
-    user: &CurrentUser,
-    case: &Case,
-) -> AppResult<Caseworker> {
+async fn signatory<S: Store>(store: &S, user: &User, case: &Case) -> AppResult<Caseworker> {
     let named = match &case.caseworker {
         Some(id) => match id.parse::<i64>() {
-            Ok(n) => state
-                .store
+            Ok(n) => store
                 .find_user(waymark_store::UserId(n))
                 .await?
-                .filter(|u| u.la == *user.la()),
+                .filter(|u| u.la == user.la),
             Err(_) => None,
         },
         None => None,
     };
-    let signer = named.as_ref().unwrap_or(user.user());
+    let signer = named.as_ref().unwrap_or(user);
     Ok(Caseworker {
         name: signer.name.clone(),
         job_title: "EHC coordinator".to_string(),
@@ -177,53 +169,36 @@ async fn signatory<S: Store>(
     })
 }
 
-async fn keep<S: Store>(
-    state: &AppState<S>,
-    user: &CurrentUser,
-    work: &CaseWork<'_>,
-    kind: &str,
-    title: &str,
+/// What a change keeps as documents: its kind, title, file name and bytes.
+struct Rendered {
+    kind: &'static str,
+    title: &'static str,
     filename: String,
     content: Vec<u8>,
-) -> AppResult<()> {
-    state
-        .store
-        .add_document(
-            work.la(),
-            NewDocument {
-                case_id: work.case_id(),
-                kind: kind.to_string(),
-                title: title.to_string(),
-                filename,
-                content_type: PDF.to_string(),
-                scan: "rendered".to_string(),
-                content,
-                uploaded_by: user.id().to_string(),
-                uploaded_at: Utc::now(),
-            },
-        )
-        .await?;
-    Ok(())
 }
 
-/// Renders and keeps the letters and plans that a change to the case produces.
+/// The letters and plans that `command`, made by `user` (LA staff), produces on the case as it
+/// is after the change, ready to be kept in the change's transaction. Only LA staff make the
+/// decisions that have letters: a family's comments or a professional's advice make none.
 ///
 /// # Errors
-/// Rendering or storing failed. The change itself is already made; the case page shows
-/// which documents exist, so a missing one is visible.
-pub async fn after_change<S: Store>(
-    state: &AppState<S>,
-    user: &CurrentUser,
-    work: &CaseWork<'_>,
+/// Rendering failed, or the store failed (reading who signs).
+pub async fn for_change<S: Store>(
+    store: &S,
+    la_name: &str,
+    user: &User,
     changed: &LoadedCase,
     command: &Command,
-) -> AppResult<()> {
-    let la_name = state.config.la_name.as_str();
+    at: DateTime<Utc>,
+) -> AppResult<Vec<NewDocument>> {
+    if !user.role.is_la_staff() {
+        return Ok(Vec::new());
+    }
     let case = &changed.case;
     let reference = case
         .reference
         .replace(|c: char| !c.is_ascii_alphanumeric(), "-");
-    match command {
+    let rendered = match command {
         Command::DecideWhetherToAssess { on, yes, reasons } => {
             let kind = if *yes {
                 LetterKind::Assessing
@@ -236,18 +211,14 @@ pub async fn after_change<S: Store>(
                 kind,
                 *on,
                 reasons,
-                signatory(state, user, case).await?,
+                signatory(store, user, case).await?,
             )?;
-            keep(
-                state,
-                user,
-                work,
-                "letter",
-                "Decision whether to assess",
-                format!("{reference}-assessment-decision.pdf"),
-                pdf,
-            )
-            .await
+            vec![Rendered {
+                kind: "letter",
+                title: "Decision whether to assess",
+                filename: format!("{reference}-assessment-decision.pdf"),
+                content: pdf,
+            }]
         }
         Command::DecideWhetherToIssue {
             on,
@@ -260,69 +231,70 @@ pub async fn after_change<S: Store>(
                 LetterKind::NotIssuing,
                 *on,
                 reasons,
-                signatory(state, user, case).await?,
+                signatory(store, user, case).await?,
             )?;
-            keep(
-                state,
-                user,
-                work,
-                "letter",
-                "Decision not to issue a plan",
-                format!("{reference}-not-issuing.pdf"),
-                pdf,
-            )
-            .await
+            vec![Rendered {
+                kind: "letter",
+                title: "Decision not to issue a plan",
+                filename: format!("{reference}-not-issuing.pdf"),
+                content: pdf,
+            }]
         }
         Command::ServeDraft { version, .. } => {
-            let Some(v) = case.plan_versions.iter().find(|v| v.version == *version) else {
-                return Ok(());
-            };
-            let pdf = plan_pdf(la_name, case, v)?;
-            keep(
-                state,
-                user,
-                work,
-                "plan",
-                "Draft plan",
-                format!("{reference}-draft-plan-v{version}.pdf"),
-                pdf,
-            )
-            .await
+            match case.plan_versions.iter().find(|v| v.version == *version) {
+                Some(v) => vec![Rendered {
+                    kind: "plan",
+                    title: "Draft plan",
+                    filename: format!("{reference}-draft-plan-v{version}.pdf"),
+                    content: plan_pdf(la_name, case, v)?,
+                }],
+                None => Vec::new(),
+            }
         }
         Command::IssueFinalPlan { version, on, .. } => {
-            let Some(v) = case.plan_versions.iter().find(|v| v.version == *version) else {
-                return Ok(());
-            };
-            let pdf = plan_pdf(la_name, case, v)?;
-            keep(
-                state,
-                user,
-                work,
-                "plan",
-                "Final plan",
-                format!("{reference}-final-plan.pdf"),
-                pdf,
-            )
-            .await?;
-            let covering = letter(
-                la_name,
-                case,
-                LetterKind::FinalPlanIssued,
-                *on,
-                "",
-                signatory(state, user, case).await?,
-            )?;
-            keep(
-                state,
-                user,
-                work,
-                "letter",
-                "Covering letter for the final plan",
-                format!("{reference}-final-plan-letter.pdf"),
-                covering,
-            )
-            .await
+            match case.plan_versions.iter().find(|v| v.version == *version) {
+                Some(v) => {
+                    let plan = plan_pdf(la_name, case, v)?;
+                    let covering = letter(
+                        la_name,
+                        case,
+                        LetterKind::FinalPlanIssued,
+                        *on,
+                        "",
+                        signatory(store, user, case).await?,
+                    )?;
+                    vec![
+                        Rendered {
+                            kind: "plan",
+                            title: "Final plan",
+                            filename: format!("{reference}-final-plan.pdf"),
+                            content: plan,
+                        },
+                        Rendered {
+                            kind: "letter",
+                            title: "Covering letter for the final plan",
+                            filename: format!("{reference}-final-plan-letter.pdf"),
+                            content: covering,
+                        },
+                    ]
+                }
+                None => Vec::new(),
+            }
         }
-        _ => Ok(()),
-    }
+        _ => Vec::new(),
+    };
+    Ok(rendered
+        .into_iter()
+        .map(|r| NewDocument {
+            case_id: changed.id,
+            kind: r.kind.to_string(),
+            title: r.title.to_string(),
+            filename: r.filename,
+            content_type: PDF.to_string(),
+            scan: "rendered".to_string(),
+            content: r.content,
+            uploaded_by: user.id.to_string(),
+            uploaded_at: at,
+        })
+        .collect())
 }

@@ -1,5 +1,5 @@
-//! Times as people in England read them: UK local time (GMT, or BST in summer) written the
-//! GOV.UK way, "4 March 2026 at 2:45pm".
+//! Time: where "now" comes from ([`Clock`]), and times as people in England read them: UK
+//! local time (GMT, or BST in summer) written the GOV.UK way, "4 March 2026 at 2:45pm".
 //!
 //! Waymark stores times in UTC. The UK's rule for summer time (the Summer Time Order 2002:
 //! from 1am GMT on the last Sunday in March to 1am GMT on the last Sunday in October) is
@@ -37,9 +37,59 @@ pub fn local(at: DateTime<Utc>) -> NaiveDateTime {
     (at + Duration::hours(offset)).naive_utc()
 }
 
-/// Today's date in the UK (what "today" means for statutory deadlines).
+/// Where "now" comes from: the system's clock in service, a fixed or settable one in tests.
+/// Every use case reads the time through [`crate::App::now`] and [`crate::App::today`], never
+/// from the system directly, so a test can set the date.
+pub trait Clock: Send + Sync {
+    /// The current instant.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The operating system's clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that says what it was set to, and moves only when told (tests).
+#[derive(Debug)]
+pub struct FixedClock(std::sync::Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    /// A clock stopped at `at`.
+    pub fn at(at: DateTime<Utc>) -> FixedClock {
+        FixedClock(std::sync::Mutex::new(at))
+    }
+
+    /// Sets the clock to `at`.
+    pub fn set(&self, at: DateTime<Utc>) {
+        if let Ok(mut now) = self.0.lock() {
+            *now = at;
+        }
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+            .lock()
+            .map_or_else(|poisoned| *poisoned.into_inner(), |now| *now)
+    }
+}
+
+/// The date in England at an instant (what "today" means for statutory deadlines).
+pub fn today_at(at: DateTime<Utc>) -> NaiveDate {
+    local(at).date()
+}
+
+/// Today's date in England by the system's clock. Use [`crate::App::today`] where an app is
+/// at hand, so that tests can set the date.
 pub fn today() -> NaiveDate {
-    local(Utc::now()).date()
+    today_at(Utc::now())
 }
 
 /// "2:45pm", "12:05am", "12pm".

@@ -1,4 +1,5 @@
-//! Who may see and do what: the one place that decides (DESIGN.md, "Security model").
+//! Who may see and do what: the one place that decides (`../shared/DESIGN.md`, "Security
+//! model"), for the pages, the JSON API and the command line alike.
 //! Handlers never decide access themselves: they ask a function here, which hands out a
 //! *capability* only when the rule holds. A capability is a value of a type that only this
 //! module can make (its fields are private), and the code that reads personal data takes it as
@@ -29,107 +30,83 @@
 //! A page the user's *role* may not use at all answers 403; a *record* they may not see
 //! answers 404.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use waymark_store::caseload::{CaseloadPage, CaseloadQuery, CaseloadSort};
 use waymark_store::cases::{self, CaseError, LoadedCase};
 use waymark_store::documents::{CaseworkerLoad, Document, DocumentInfo};
 use waymark_store::domain::actor::{Actor, Role};
 use waymark_store::domain::command::{Command, Refusal};
 use waymark_store::portal::Message;
-use waymark_store::{
-    AuditEntry, CaseAccess, CaseId, LaCode, Store, StoreError, StoredCase, User, UserId,
-};
+use waymark_store::{AuditEntry, CaseAccess, CaseId, LaCode, Store, StoredCase, User, UserId};
 
-use crate::error::{AppError, AppResult};
-use crate::session::CurrentUser;
+use crate::error::{Error as AppError, Result as AppResult};
 
-/// The parts of the service a role works in, in the order the navigation lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Section {
-    /// The cases of a parent, carer or young person (their home page).
-    Family,
-    /// The advice asked of a professional's organisation (their home page).
-    Advice,
-    /// The LA's cases (LA staff).
-    Caseload,
-    /// Unallocated cases and caseworkers' loads (managers and admins).
-    Allocation,
-    /// Figures for the whole LA (managers, admins, viewers, scrutiny).
-    Reports,
-    /// Accounts of the LA (admins).
-    Users,
-    /// The audit trail (admins).
-    Audit,
-    /// The user's own account (everyone signed in).
-    Account,
+/// Who is signed in: an account, found from the session cookie or an API token by the web
+/// layer (which authenticates at the edge). It says who the user is, not what they may see:
+/// the functions below decide that. `Debug` shows ids and role only (no name or email).
+#[derive(Clone)]
+pub struct CurrentUser {
+    user: User,
+    session_hash: Option<String>,
 }
 
-impl Section {
-    /// The link text.
-    pub fn label(self) -> &'static str {
-        match self {
-            Section::Family => "Your cases",
-            Section::Advice => "Advice requests",
-            Section::Caseload => "Caseload",
-            Section::Allocation => "Allocate cases",
-            Section::Reports => "Reports",
-            Section::Users => "Users",
-            Section::Audit => "Audit trail",
-            Section::Account => "Your account",
+impl CurrentUser {
+    /// A user signed in with a session whose token hashes to `session_hash`.
+    pub fn with_session(user: User, session_hash: String) -> CurrentUser {
+        CurrentUser {
+            user,
+            session_hash: Some(session_hash),
         }
     }
 
-    /// Where it starts.
-    pub fn href(self) -> &'static str {
-        match self {
-            Section::Family => "/my-cases",
-            Section::Advice => "/advice",
-            Section::Caseload => "/caseload",
-            Section::Allocation => "/allocation",
-            Section::Reports => "/reports",
-            Section::Users => "/admin/users",
-            Section::Audit => "/admin/audit",
-            Section::Account => "/account",
+    /// A user authenticated by an API token (no session), or acting from the command line.
+    pub fn for_api_token(user: User) -> CurrentUser {
+        CurrentUser {
+            user,
+            session_hash: None,
+        }
+    }
+
+    /// The account.
+    pub fn user(&self) -> &User {
+        &self.user
+    }
+
+    /// The user's id.
+    pub fn id(&self) -> UserId {
+        self.user.id
+    }
+
+    /// The user's role.
+    pub fn role(&self) -> Role {
+        self.user.role
+    }
+
+    /// The local authority the user acts for: every record they see belongs to it.
+    pub fn la(&self) -> &LaCode {
+        &self.user.la
+    }
+
+    /// The SHA-256 of the session's token, for signing out; `None` for an API token.
+    pub fn session_hash(&self) -> Option<&str> {
+        self.session_hash.as_deref()
+    }
+
+    /// The user as the case rules see them: who, in which role, for which LA.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user: self.id().to_string(),
+            role: self.role(),
+            la: self.la().clone(),
         }
     }
 }
 
-/// The sections a role works in. ("Reports" joins this list when its pages exist.)
-pub fn sections(role: Role) -> Vec<Section> {
-    let mut sections = Vec::new();
-    if role == Role::Parent {
-        sections.push(Section::Family);
-    }
-    if role == Role::Professional {
-        sections.push(Section::Advice);
-    }
-    if role.is_la_staff() {
-        sections.push(Section::Caseload);
-    }
-    if allocates(role) {
-        sections.push(Section::Allocation);
-    }
-    if sees_reports(role) {
-        sections.push(Section::Reports);
-    }
-    if role == Role::Admin {
-        sections.extend([Section::Users, Section::Audit]);
-    }
-    sections.push(Section::Account);
-    sections
-}
-
-/// Where a user lands after signing in: their caseload for LA staff, their cases for a
-/// family, else their account.
-pub fn home(role: Role) -> &'static str {
-    if role.is_la_staff() {
-        Section::Caseload.href()
-    } else if role == Role::Professional {
-        Section::Advice.href()
-    } else if role == Role::Parent {
-        Section::Family.href()
-    } else {
-        Section::Account.href()
+impl std::fmt::Debug for CurrentUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CurrentUser")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
     }
 }
 
@@ -635,9 +612,8 @@ pub fn can_list_cases(user: &CurrentUser) -> Option<CaseList<'_>> {
     user.role().is_la_staff().then_some(CaseList { user })
 }
 
-/// Whether a role allocates cases to caseworkers (the case rules say the same: only managers
-/// and admins may `AllocateCaseworker`).
-fn sees_reports(role: Role) -> bool {
+/// Whether a role reads figures for the whole LA (managers, admins, viewers, scrutiny).
+pub fn sees_reports(role: Role) -> bool {
     matches!(
         role,
         Role::Manager | Role::Admin | Role::Viewer | Role::Scrutiny
@@ -664,7 +640,9 @@ pub fn can_see_reports(user: &CurrentUser) -> Option<Reports<'_>> {
     sees_reports(user.role()).then_some(Reports { user })
 }
 
-fn allocates(role: Role) -> bool {
+/// Whether a role allocates cases to caseworkers (the case rules say the same: only managers
+/// and admins may `AllocateCaseworker`).
+pub fn allocates(role: Role) -> bool {
     matches!(role, Role::Manager | Role::Admin)
 }
 
@@ -683,7 +661,7 @@ impl Allocator<'_> {
 
     /// The user as the case rules see them: their number (never their name), role and LA.
     pub fn actor(&self) -> Actor {
-        crate::routes::cases::actor(self.user)
+        self.user.actor()
     }
 
     /// A page of the LA's open cases that have no caseworker, soonest deadline first.
@@ -740,45 +718,36 @@ impl Allocator<'_> {
     /// and the write; a store failure.
     pub async fn allocate<S: Store>(
         &self,
-        store: &S,
+        app: &crate::App<S>,
+        ip: Option<std::net::IpAddr>,
         case: CaseId,
         to: &User,
         note: Option<String>,
-        today: NaiveDate,
-        now: DateTime<Utc>,
-    ) -> Result<LoadedCase, CaseError> {
+    ) -> AppResult<LoadedCase> {
         if !takes_cases(to, self.la()) {
-            return Err(Refusal::Invalid(
+            return Err(AppError::Refused(Refusal::Invalid(
                 "cases can only be allocated to an active caseworker of your council".to_string(),
-            )
-            .into());
+            )));
         }
-        let current = cases::load(store, self.la(), case)
+        let current = load_in(&app.store, self.la(), case)
             .await?
-            .ok_or(StoreError::NotFound { case })?;
+            .ok_or(AppError::NotFound)?;
         if current.case.caseworker.is_some() {
-            return Err(Refusal::Invalid(
+            return Err(AppError::Refused(Refusal::Invalid(
                 "it has been allocated since the list was shown: change its caseworker on the \
                  case page"
                     .to_string(),
-            )
-            .into());
+            )));
         }
         let command = Command::AllocateCaseworker {
             caseworker: to.id.to_string(),
             note,
         };
-        cases::execute(
-            store,
-            self.la(),
-            case,
-            current.version,
-            &command,
-            &self.actor(),
-            today,
-            now,
-        )
-        .await
+        let by = crate::cases::By {
+            user: self.user,
+            ip,
+        };
+        crate::cases::run(app, by, case, current.version, &command, None).await
     }
 }
 
@@ -1205,54 +1174,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn navigation_sections_follow_the_role() {
-        assert_eq!(
-            sections(Role::Admin),
-            [
-                Section::Caseload,
-                Section::Allocation,
-                Section::Reports,
-                Section::Users,
-                Section::Audit,
-                Section::Account
-            ]
-        );
-        assert_eq!(
-            sections(Role::Manager),
-            [
-                Section::Caseload,
-                Section::Allocation,
-                Section::Reports,
-                Section::Account
-            ]
-        );
-        assert_eq!(
-            sections(Role::Caseworker),
-            [Section::Caseload, Section::Account]
-        );
-        for reader in [Role::Viewer, Role::Scrutiny] {
-            assert_eq!(sections(reader), [Section::Reports, Section::Account]);
-        }
-        assert_eq!(sections(Role::Parent), [Section::Family, Section::Account]);
-        assert_eq!(
-            sections(Role::Professional),
-            [Section::Advice, Section::Account]
-        );
-    }
-
-    #[test]
     fn only_viewers_and_scrutiny_never_see_personal_data() {
         for role in waymark_store::ROLES {
             let expected = !matches!(role, Role::Viewer | Role::Scrutiny);
             assert_eq!(sees_personal_data(role), expected, "{role:?}");
         }
-    }
-
-    #[test]
-    fn staff_land_on_their_caseload_families_on_their_cases_others_on_their_account() {
-        assert_eq!(home(Role::Caseworker), "/caseload");
-        assert_eq!(home(Role::Parent), "/my-cases");
-        assert_eq!(home(Role::Viewer), "/account");
-        assert_eq!(home(Role::Professional), "/advice");
     }
 }

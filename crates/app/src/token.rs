@@ -7,7 +7,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::error::AppError;
+use crate::error::Error as AppError;
 
 /// A new random token: 32 bytes as 64 hex digits.
 ///

@@ -1,4 +1,4 @@
-//! Password hashing for the web pages: Argon2id PHC strings, the same as `waymark user add`
+//! Password hashing, for the sign-in pages and `waymark user add` alike: Argon2id PHC strings
 //! (the `argon2` crate's defaults: 19 MiB, 2 passes, 1 lane, a random salt).
 //!
 //! Hashing and verifying take tens of milliseconds of CPU on purpose, so they run on the
@@ -13,7 +13,7 @@ use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
-use crate::error::{AppError, AppResult};
+use crate::error::{Error as AppError, Result as AppResult};
 use crate::token;
 
 /// Hashes a password into an Argon2id PHC string.
@@ -21,12 +21,16 @@ use crate::token;
 /// # Errors
 /// [`AppError::Internal`] if hashing fails (it does not for passwords of accepted lengths).
 pub async fn hash(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || hash_now(&password))
+    tokio::task::spawn_blocking(move || hash_blocking(&password))
         .await
         .map_err(|_| AppError::Internal("password_hash"))?
 }
 
-fn hash_now(password: &str) -> AppResult<String> {
+/// Hashes a password on the calling thread (the command line; async code uses [`hash`]).
+///
+/// # Errors
+/// [`AppError::Internal`] if hashing fails.
+pub fn hash_blocking(password: &str) -> AppResult<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -66,7 +70,7 @@ fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| {
         let secret = token::new_token().unwrap_or_else(|_| "no randomness".to_string());
-        hash_now(&secret).unwrap_or_default()
+        hash_blocking(&secret).unwrap_or_default()
     })
 }
 
