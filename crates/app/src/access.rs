@@ -32,7 +32,7 @@
 
 use chrono::{DateTime, Utc};
 use waymark_store::caseload::{CaseloadPage, CaseloadQuery, CaseloadSort};
-use waymark_store::cases::{self, CaseError, LoadedCase};
+use waymark_store::cases::{self, CaseError, HistoryEntry, LoadedCase};
 use waymark_store::documents::{CaseworkerLoad, Document, DocumentInfo};
 use waymark_store::domain::actor::{Actor, Role};
 use waymark_store::domain::command::{Command, Refusal};
@@ -40,6 +40,7 @@ use waymark_store::portal::Message;
 use waymark_store::{AuditEntry, CaseAccess, CaseId, LaCode, Store, StoredCase, User, UserId};
 
 use crate::error::{Error as AppError, Result as AppResult};
+use crate::views::{self, Audience};
 
 /// Who is signed in: an account, found from the session cookie or an API token by the web
 /// layer (which authenticates at the edge). It says who the user is, not what they may see:
@@ -156,17 +157,36 @@ impl CaseView<'_> {
         self.reach
     }
 
-    /// Reads the case. [`AppError::NotFound`] if the LA has no such case.
+    /// Who the user sees the case as (which parts of it they get).
+    pub fn audience(&self) -> Audience {
+        Audience::of(self.reach)
+    }
+
+    /// Reads the case as the user's audience may see it ([`crate::views::case_for`]): LA
+    /// staff get the whole record, a family or professional never its staff-only parts.
+    /// [`AppError::NotFound`] if the LA has no such case.
     ///
     /// # Errors
     /// Not found, or the store failed.
     pub async fn load<S: Store>(&self, store: &S) -> AppResult<LoadedCase> {
-        cases::load(store, self.la(), self.case)
-            .await
-            .map_err(|err| match err {
-                cases::CaseError::Store(err) => AppError::from(err),
-                _ => AppError::Internal("case_unreadable"),
-            })?
+        let mut loaded = self.load_whole(store).await?;
+        loaded.case = views::case_for(self.audience(), &loaded.case);
+        Ok(loaded)
+    }
+
+    /// The case's history as the user's audience may see it ([`crate::views::history_for`]).
+    ///
+    /// # Errors
+    /// Not found, or the store failed.
+    pub async fn history<S: Store>(&self, store: &S) -> AppResult<Vec<HistoryEntry>> {
+        let whole = self.load_whole(store).await?;
+        let entries = cases::history(store, self.la(), self.case).await?;
+        Ok(views::history_for(self.audience(), &whole.case, entries))
+    }
+
+    async fn load_whole<S: Store>(&self, store: &S) -> AppResult<LoadedCase> {
+        load_in(store, self.la(), self.case)
+            .await?
             .ok_or(AppError::NotFound)
     }
 }

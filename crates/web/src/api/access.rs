@@ -62,17 +62,28 @@ pub async fn case_for<S: Store>(
     api: &ApiUser,
     id: CaseId,
 ) -> AppResult<LoadedCase> {
+    Ok(view_of(state, api, id).await?.load(&state.store).await?)
+}
+
+/// The capability to read the case, for what the user's audience may see of it (its
+/// history, a change's answer): as [`case_for`].
+///
+/// # Errors
+/// As [`case_for`].
+pub async fn view_of<'a, S: Store>(
+    state: &AppState<S>,
+    api: &'a ApiUser,
+    id: CaseId,
+) -> AppResult<policy::CaseView<'a>> {
     // The policy answers "not found" for every case to a role that sees no personal data;
     // the API answers 403 for the whole endpoint instead, as the policy's rule for "a page
     // the role may not use at all" says, so a viewer learns nothing either way.
     if !policy::sees_personal_data(api.user.role()) {
         return Err(AppError::Forbidden);
     }
-    Ok(policy::can_view_case(&state.store, &api.user, id)
+    policy::can_view_case(&state.store, &api.user, id)
         .await?
-        .ok_or(AppError::NotFound)?
-        .load(&state.store)
-        .await?)
+        .ok_or(AppError::NotFound)
 }
 
 /// The capability to work on the case (its documents, the letters a change makes): LA staff

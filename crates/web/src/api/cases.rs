@@ -18,7 +18,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use waymark_app::cases::By;
 use waymark_store::caseload::{CaseloadPage, CaseloadQuery, CaseloadSort};
-use waymark_store::cases;
+use waymark_store::cases::LoadedCase;
 use waymark_store::domain::case::{Address, Child, ParentCarer, Request, Stage};
 use waymark_store::domain::command::{Command, NewRequest, Refusal};
 use waymark_store::domain::{NhsNumber, Uln, Upn};
@@ -398,10 +398,9 @@ pub async fn history<S: Store>(
     api: ApiUser,
     CasePath(id): CasePath,
 ) -> AppResult<Json<CaseHistory>> {
-    let loaded = access::case_for(&state, &api, id).await?;
-    let entries = cases::history(&state.store, api.user.la(), loaded.id)
-        .await
-        .map_err(access::case_error)?;
+    let view = access::view_of(&state, &api, id).await?;
+    let loaded = view.load(&state.store).await?;
+    let entries = view.history(&state.store).await?;
     access::audit_view(&state, &api, loaded.id).await?;
     let mut names = ActorNames::default();
     let mut events = Vec::with_capacity(entries.len());
@@ -487,7 +486,8 @@ pub async fn run_command<S: Store>(
     body: Result<ApiJson<CommandRequest>, AppError>,
 ) -> AppResult<Json<CaseDetail>> {
     // Whether the case is there for this user is answered before what they sent.
-    let current = access::case_for(&state, &api, id).await?;
+    let view = access::view_of(&state, &api, id).await?;
+    let current = view.load(&state.store).await?;
     let ApiJson(body) = body?;
     if let CaseCommand::RecordAdviceReceived {
         document: Some(document),
@@ -511,6 +511,11 @@ pub async fn run_command<S: Store>(
         None,
     )
     .await?;
+    // The answer is the case as this user may see it, like every read.
+    let changed = LoadedCase {
+        case: waymark_app::views::case_for(view.audience(), &changed.case),
+        ..changed
+    };
     let today = state.app.today();
     Ok(Json(CaseDetail::of(&changed, &actor, today)?))
 }
