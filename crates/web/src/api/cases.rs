@@ -28,7 +28,7 @@ use super::access;
 use super::case_json::{
     ActorView, CaseDetail, CaseHistory, CaseList, CaseListItem, ChildBody, HistoryItem, RequestBody,
 };
-use super::commands::{CaseCommand, CommandRequest};
+use super::commands::CommandRequest;
 use super::openapi::Problem;
 use super::{ApiJson, ApiUser, documents, today};
 use crate::audit::Action;
@@ -492,7 +492,7 @@ pub async fn run_command<S: Store>(
     // Whether the case is there for this user is answered before what they sent.
     let current = access::case_for(&state, &api, id).await?;
     let ApiJson(body) = body?;
-    if let CaseCommand::RecordAdviceReceived {
+    if let Command::RecordAdviceReceived {
         document: Some(document),
         ..
     } = &body.command
@@ -500,7 +500,7 @@ pub async fn run_command<S: Store>(
         documents::check_advice_document(&state, &api, current.id, document).await?;
     }
     let name = body.command.name();
-    let command = Command::from(body.command);
+    let command = body.command;
     let actor = access::actor(&api);
     let today = today();
     let changed = cases::execute(
