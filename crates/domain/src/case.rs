@@ -168,6 +168,7 @@ pub struct Decision {
 
 /// Who statutory advice is asked of (reg 6(1)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AdviceKind {
     /// The child's school or setting (reg 6(1)(b)).
@@ -223,6 +224,9 @@ pub struct RecordedException {
 
 /// The sections of an EHC plan (SEND Regulations 2014, reg 12).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// A section left out is empty: a client saving a plan sends only the sections it has written.
+#[serde(default)]
 pub struct PlanSections {
     /// A: views, interests and aspirations.
     pub a: String,
@@ -265,6 +269,7 @@ pub struct PlanVersion {
 
 /// A school, college or setting: by GIAS URN / UKPRN, or an SEN2 setting code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Placement {
     /// GIAS URN (6 digits) or UKPRN (8 digits), when the setting has one.
     pub urn: Option<String>,
@@ -304,6 +309,7 @@ pub struct FinalPlan {
 
 /// Why a case was closed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum ClosureReason {
     /// The request was withdrawn.
@@ -330,6 +336,7 @@ pub struct Closure {
 
 /// What the local authority decided after an annual review meeting (reg 21).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReviewOutcome {
     /// Keep the plan as it is.

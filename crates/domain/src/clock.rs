@@ -555,6 +555,7 @@ pub fn deadlines(
 
 /// A statutory reason why a timescale does not apply (reg 5(4), 8(2), 10(4), 13(3)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExceptionKind {
     /// The child's school or post-16 institution closed for 4 weeks or more.

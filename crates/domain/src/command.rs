@@ -20,25 +20,26 @@ const MAX_AGE_YEARS: u32 = 25;
 
 /// A request to change a case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Command {
-    /// Name (or change) the case's caseworker, with a handover note.
+    /// Name (or change) the case's caseworker, with a handover note (managers, admins).
     AllocateCaseworker {
         /// The caseworker's user reference.
         caseworker: String,
         /// A handover note.
         note: Option<String>,
     },
-    /// Decide whether to assess (reg 5).
+    /// Decide whether to assess (reg 5; within 6 weeks of the request).
     DecideWhetherToAssess {
         /// The decision date.
         on: NaiveDate,
         /// Assess or not.
         yes: bool,
-        /// Reasons (required for "no").
+        /// Reasons (required for "no", which can be appealed).
         reasons: String,
     },
-    /// Ask for advice (reg 6).
+    /// Ask for advice (reg 6); each request has its own 6-week clock (reg 8(1)).
     RequestAdvice {
         /// Whom.
         kind: AdviceKind,
@@ -49,7 +50,7 @@ pub enum Command {
     },
     /// Record advice as received.
     RecordAdviceReceived {
-        /// Which advice request.
+        /// Which advice request (its `number` on the case).
         number: u32,
         /// When it arrived.
         on: NaiveDate,
@@ -60,8 +61,9 @@ pub enum Command {
     /// is not known to it...). The request is then answered without advice: its 6-week clock
     /// (reg 8(1)) stops on the day it was declined, as if advice had arrived, and the decision
     /// whether to issue no longer waits for it. The caseworker asks someone else if needed.
+    /// Declined by staff, or by a professional.
     DeclineAdviceRequest {
-        /// Which advice request.
+        /// Which advice request (its `number` on the case).
         number: u32,
         /// Why, in the organisation's words.
         reason: String,
@@ -121,7 +123,9 @@ pub enum Command {
         /// Whether the school agreed.
         agreed: bool,
     },
-    /// Issue the final plan naming a placement (reg 13(2)).
+    /// Issue the final plan naming a placement (reg 13(2); within 20 weeks of the request,
+    /// and not before the family's 15 days on the draft have passed unless they have
+    /// commented).
     IssueFinalPlan {
         /// Which version: must be the latest.
         version: u32,
@@ -131,15 +135,16 @@ pub enum Command {
         placement: Placement,
     },
     /// Record an annual review meeting held (reg 18): staff, or a professional (the school's
-    /// SENCO holds most reviews). A new meeting waits for the decision after the last one.
+    /// SENCO holds most reviews). The review gets the next `number` on the case; a new meeting
+    /// waits for the decision after the last one.
     RecordReviewMeeting {
         /// The day of the meeting.
         on: NaiveDate,
     },
     /// Decide after a review meeting to maintain, amend or cease the plan (reg 20, 21; within
-    /// 4 weeks of the meeting).
+    /// 4 weeks of the meeting; staff).
     DecideAfterReview {
-        /// Which review.
+        /// Which review (its `number` on the case).
         number: u32,
         /// The decision date.
         on: NaiveDate,
@@ -148,16 +153,17 @@ pub enum Command {
         /// Reasons (required to cease, which can be appealed).
         reasons: String,
     },
-    /// Send the family the proposed amendments after a decision to amend (reg 22).
+    /// Send the family the proposed amendments after a decision to amend (reg 22; staff).
     SendProposedAmendments {
-        /// Which review.
+        /// Which review (its `number` on the case).
         number: u32,
         /// When they were sent.
         on: NaiveDate,
     },
-    /// Issue the final amended plan (reg 22(3); within 8 weeks of the proposed amendments).
+    /// Issue the final amended plan (reg 22(3); within 8 weeks of the proposed amendments;
+    /// staff).
     IssueAmendedPlan {
-        /// Which review.
+        /// Which review (its `number` on the case).
         number: u32,
         /// When it was issued.
         on: NaiveDate,
@@ -178,9 +184,9 @@ pub enum Command {
         /// When an appeal was lodged.
         appeal_lodged: Option<NaiveDate>,
     },
-    /// Add a note to the case record (internal: never shown to the family).
+    /// Add a note to the case record (staff; internal: never shown to the family).
     AddNote {
-        /// The note.
+        /// The note (up to 10,000 characters).
         text: String,
     },
     /// Close the case.

@@ -28,7 +28,7 @@ use super::access;
 use super::case_json::{
     ActorView, CaseDetail, CaseHistory, CaseList, CaseListItem, ChildBody, HistoryItem, RequestBody,
 };
-use super::commands::{CaseCommand, CommandRequest};
+use super::commands::CommandRequest;
 use super::openapi::Problem;
 use super::{ApiJson, ApiUser, documents, today};
 use crate::AppState;
@@ -489,14 +489,14 @@ pub async fn run_command<S: Store>(
     let view = access::view_of(&state, &api, id).await?;
     let current = view.load(&state.store).await?;
     let ApiJson(body) = body?;
-    if let CaseCommand::RecordAdviceReceived {
+    if let Command::RecordAdviceReceived {
         document: Some(document),
         ..
     } = &body.command
     {
         documents::check_advice_document(&state, &api, current.id, document).await?;
     }
-    let command = Command::from(body.command);
+    let command = body.command;
     let actor = access::actor(&api);
     let by = By {
         user: &api.user,

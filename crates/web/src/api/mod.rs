@@ -11,8 +11,9 @@
 //! - [`documents`]: a case's documents listed, downloaded, and uploaded as a raw request body
 //!   (checked and virus-scanned as the pages' uploads are, by [`crate::forms`]).
 //! - [`case_json`]: how a case looks in JSON (the response types, built from the domain's).
-//! - [`commands`]: the JSON form of a command, mirrored from the domain so that the OpenAPI
-//!   document can describe it (the domain crate knows nothing of HTTP or OpenAPI).
+//! - [`commands`]: the body of a command request, which carries the domain's `Command` itself
+//!   (its schema derived from the domain's types, under the domain's `openapi` feature), and
+//!   the answers' names for the domain's value types.
 //! - [`access`]: who may see and change which case, and the audit of every read and write.
 //! - [`openapi`]: the OpenAPI 3.1 document at `/api/v1/openapi.json`, generated from the
 //!   handlers' annotations.

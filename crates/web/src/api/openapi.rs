@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{auth, cases, commands, documents};
+use super::{auth, cases, documents};
 
 /// An error, as RFC 9457 problem details (`application/problem+json`).
 #[derive(Debug, Serialize, ToSchema)]
@@ -80,7 +80,7 @@ impl Modify for BearerAuth {
         documents::upload,
         documents::download,
     ),
-    components(schemas(Problem, commands::CaseCommand)),
+    components(schemas(Problem)),
     modifiers(&BearerAuth),
     tags(
         (name = "cases", description = "EHC needs assessment cases"),
