@@ -156,3 +156,30 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn an_apps_today_is_its_clocks_date_in_england() {
+        let clock = std::sync::Arc::new(FixedClock::at(at("2026-06-30T23:30:00Z")));
+        let app = crate::App::new((), "Northby Council").with_clock(clock.clone());
+        // 23:30 GMT on 30 June is 00:30 BST on 1 July in England.
+        assert_eq!(
+            app.today(),
+            NaiveDate::from_ymd_opt(2026, 7, 1).unwrap_or_default()
+        );
+        clock.set(at("2026-12-31T23:30:00Z"));
+        assert_eq!(
+            app.today(),
+            NaiveDate::from_ymd_opt(2026, 12, 31).unwrap_or_default()
+        );
+    }
+}

@@ -225,6 +225,9 @@ pub struct DatabaseArgs {
 /// `waymark serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// The bank holidays to count working days with.
+    #[command(flatten)]
+    pub calendar: CalendarArgs,
     /// The address and port to listen on.
     #[arg(
         long,

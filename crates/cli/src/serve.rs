@@ -48,6 +48,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
         oidc: oidc_config(&args.oidc)?,
         virus_scanner: virus_scanner(args.virus_scan_command.as_deref())?,
         public_url: args.public_url.clone(),
+        calendar: Some(crate::workdays::load_calendar(&args.calendar)?),
         ..Config::new(args.la_name.clone())
     };
     let provider = notification_provider(&args.notify)?;

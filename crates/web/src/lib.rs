@@ -89,6 +89,9 @@ pub struct Config {
     /// The address users reach this instance at (`https://send.example.gov.uk`), for links in
     /// emails. Empty: links are relative paths.
     pub public_url: String,
+    /// The bank holidays working days are counted with (`--calendar`, `WAYMARK_CALENDAR`);
+    /// `None`: England and Wales's, built in.
+    pub calendar: Option<waymark_store::domain::WorkingDayCalendar>,
 }
 
 impl Config {
@@ -176,8 +179,11 @@ impl<S: Store> AppState<S> {
             .transpose()
             .map_err(ServeError::Sso)?
             .map(Arc::new);
-        let app = waymark_app::App::new(store.clone(), config.la_name.clone())
+        let mut app = waymark_app::App::new(store.clone(), config.la_name.clone())
             .with_public_url(config.public_url.clone());
+        if let Some(calendar) = config.calendar.clone() {
+            app = app.with_calendar(calendar);
+        }
         Ok(AppState {
             app,
             store,
@@ -186,6 +192,16 @@ impl<S: Store> AppState<S> {
             metrics,
             sso,
         })
+    }
+}
+
+impl<S> AppState<S> {
+    /// The same state with the use cases reading the time from `clock` (tests set the date
+    /// this way).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn waymark_app::time::Clock>) -> AppState<S> {
+        self.app = self.app.with_clock(clock);
+        self
     }
 }
 

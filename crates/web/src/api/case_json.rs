@@ -528,16 +528,20 @@ struct ExceptionDates {
 }
 
 impl CaseDetail {
-    /// The API's view of a case for `actor`, with its clocks and the actions allowed read on
-    /// `today`.
+    /// The API's view of a case for `actor`, with its clocks (working days by `calendar`) and
+    /// the actions allowed read on `today`.
     ///
     /// # Errors
     /// [`AppError::Internal`] if a clock cannot be worked out (a date out of range).
-    pub fn of(loaded: &LoadedCase, actor: &Actor, today: NaiveDate) -> AppResult<CaseDetail> {
+    pub fn of(
+        loaded: &LoadedCase,
+        actor: &Actor,
+        calendar: &WorkingDayCalendar,
+        today: NaiveDate,
+    ) -> AppResult<CaseDetail> {
         let case = &loaded.case;
-        let calendar = WorkingDayCalendar::england_and_wales();
         let clocks = case
-            .clocks(&calendar, today)
+            .clocks(calendar, today)
             .map_err(|_| AppError::Internal("clock"))?;
         let decision = |d: &Option<waymark_store::domain::case::Decision>| {
             d.as_ref().map(|d| DecisionView {

@@ -30,7 +30,7 @@ use super::case_json::{
 };
 use super::commands::CommandRequest;
 use super::openapi::Problem;
-use super::{ApiJson, ApiUser, documents, today};
+use super::{ApiJson, ApiUser, documents};
 use crate::AppState;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::policy::CaseList as ListCapability;
@@ -244,7 +244,7 @@ pub async fn list<S: Store>(
     let filter = query.check()?;
     let capability = access::list(&api)?;
     let found = matching_cases(&state.store, &capability, api.user.la(), &filter).await?;
-    let today = today();
+    let today = state.app.today();
     let cases = found
         .items
         .into_iter()
@@ -334,7 +334,12 @@ pub async fn create<S: Store>(
             }
             other => other.into(),
         })?;
-    let detail = CaseDetail::of(&opened, &access::actor(&api), today())?;
+    let detail = CaseDetail::of(
+        &opened,
+        &access::actor(&api),
+        &state.app.calendar,
+        state.app.today(),
+    )?;
     let location = HeaderValue::from_str(&format!("/api/v1/cases/{}", opened.id))
         .map_err(|_| AppError::Internal("location"))?;
     Ok((
@@ -372,7 +377,8 @@ pub async fn show<S: Store>(
     Ok(Json(CaseDetail::of(
         &loaded,
         &access::actor(&api),
-        today(),
+        &state.app.calendar,
+        state.app.today(),
     )?))
 }
 
@@ -517,7 +523,12 @@ pub async fn run_command<S: Store>(
         ..changed
     };
     let today = state.app.today();
-    Ok(Json(CaseDetail::of(&changed, &actor, today)?))
+    Ok(Json(CaseDetail::of(
+        &changed,
+        &actor,
+        &state.app.calendar,
+        today,
+    )?))
 }
 
 #[cfg(test)]

@@ -91,8 +91,3 @@ where
         }
     }
 }
-
-/// Today in England: the day the case rules check dates against.
-pub(crate) fn today() -> chrono::NaiveDate {
-    crate::uk_time::today()
-}

@@ -34,6 +34,7 @@ use waymark_store::domain::caseload::stage_weight;
 use waymark_store::{CaseId, Store, User};
 
 use super::caseload::{self, PER_PAGE};
+use crate::AppState;
 use crate::audit::{self, Action, Record};
 use crate::client_ip::ClientIp;
 use crate::error::{AppError, AppResult, FieldErrors};
@@ -41,7 +42,6 @@ use crate::policy::{self, Allocator};
 use crate::routes::RouteTable;
 use crate::session::CurrentUser;
 use crate::templates::Nav;
-use crate::{AppState, uk_time};
 
 /// The longest handover note accepted.
 const MAX_NOTE: usize = 2000;
@@ -307,7 +307,7 @@ async fn render<S: Store>(
         ip,
     )
     .await?;
-    let today = uk_time::today();
+    let today = state.app.today();
     let rows = caseload::case_rows(&found.items, &names, today);
     let options: Vec<Value> = loads
         .iter()

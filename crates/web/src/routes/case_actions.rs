@@ -258,7 +258,7 @@ async fn render<S: Store>(
     } else {
         Vec::new()
     };
-    let today = uk_time::today();
+    let today = state.app.today();
     let date = |name: &str| {
         let (d, m, y) = form.values.date_parts(name);
         vec![d, m, y]
@@ -323,13 +323,18 @@ async fn render<S: Store>(
 }
 
 /// The action named in the path, if the case rules offer it to this user now.
-fn offered(action: &str, loaded: &LoadedCase, user: &CurrentUser) -> AppResult<Action> {
+fn offered(
+    action: &str,
+    loaded: &LoadedCase,
+    user: &CurrentUser,
+    today: chrono::NaiveDate,
+) -> AppResult<Action> {
     let action = Action::from_key(action).ok_or(AppError::NotFound)?;
     if action == Action::EditPlan {
         // The plan editor has its own page.
         return Err(AppError::NotFound);
     }
-    if actions::available(&loaded.case, &actor(user), uk_time::today()).contains(&action) {
+    if actions::available(&loaded.case, &actor(user), today).contains(&action) {
         Ok(action)
     } else {
         Err(AppError::Refused(format!(
@@ -374,13 +379,13 @@ async fn page<S: Store>(
         &ip,
     )
     .await?;
-    let action = match offered(&action, &loaded, &user) {
+    let action = match offered(&action, &loaded, &user, state.app.today()) {
         Ok(action) => action,
         Err(AppError::Refused(message)) => return not_now(&state, &nav, id.0, &message).await,
         Err(other) => return Err(other),
     };
     let mut values = FormData::default();
-    let today = uk_time::today();
+    let today = state.app.today();
     for name in ["on", "from"] {
         values.set(&format!("{name}-day"), today.format("%-d").to_string());
         values.set(&format!("{name}-month"), today.format("%-m").to_string());
@@ -805,7 +810,7 @@ async fn submit<S: Store>(
         .await
         .map_err(|_| AppError::FormExpired)?;
     let version: i64 = form.text("version").parse().unwrap_or(-1);
-    let action = match offered(&action, &loaded, &user) {
+    let action = match offered(&action, &loaded, &user, state.app.today()) {
         Ok(action) => action,
         // Someone else moved the case on since this form was loaded.
         Err(AppError::Refused(_)) if version != loaded.version => {
@@ -824,7 +829,7 @@ async fn submit<S: Store>(
         Err(AppError::Refused(message)) => return not_now(&state, &nav, id.0, &message).await,
         Err(other) => return Err(other),
     };
-    let today = uk_time::today();
+    let today = state.app.today();
     let mut command =
         match command_from(&state.store, action, &form, &loaded.case, user.la()).await? {
             Ok(command) => command,

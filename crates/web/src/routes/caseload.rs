@@ -367,7 +367,7 @@ async fn caseload<S: Store>(
     };
     let mut filters = Filters::parse(raw.as_deref().unwrap_or_default());
     let who = filters.who.unwrap_or_else(|| Who::default_for(user.role()));
-    let today = uk_time::today();
+    let today = state.app.today();
     let colleagues = list.colleagues(&state.store).await?;
     // A caseworker who is not an account of this LA is no filter at all.
     if let Some(id) = filters.caseworker.as_deref()

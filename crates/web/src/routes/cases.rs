@@ -186,9 +186,13 @@ fn status_tag(status: clock::ClockStatus) -> &'static str {
     }
 }
 
-fn clock_rows(case: &Case, today: chrono::NaiveDate) -> AppResult<Vec<ClockRow>> {
+fn clock_rows(
+    case: &Case,
+    calendar: &WorkingDayCalendar,
+    today: chrono::NaiveDate,
+) -> AppResult<Vec<ClockRow>> {
     let readings = case
-        .clocks(&WorkingDayCalendar::england_and_wales(), today)
+        .clocks(calendar, today)
         .map_err(|_| AppError::Internal("clock"))?;
     Ok(readings
         .iter()
@@ -281,10 +285,10 @@ async fn case<S: Store>(
         &ip,
     )
     .await?;
-    let today = uk_time::today();
+    let today = state.app.today();
     let staff = view.reach() == Reach::Staff;
     let case = &loaded.case;
-    let clocks = clock_rows(case, today)?;
+    let clocks = clock_rows(case, &state.app.calendar, today)?;
     // Only LA staff see the history, documents and notes here; families and professionals
     // get their own views of what is theirs to see.
     let (history, documents, names) = if staff {
@@ -589,7 +593,7 @@ async fn new_request_page<S: Store>(
     user: CurrentUser,
 ) -> AppResult<Html<String>> {
     policy::can_list_cases(&user).ok_or(AppError::Forbidden)?;
-    let today = uk_time::today();
+    let today = state.app.today();
     let form = NewRequestForm {
         received: (
             today.format("%-d").to_string(),

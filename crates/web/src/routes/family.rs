@@ -190,7 +190,7 @@ async fn case_page<S: Store>(
     )
     .await?;
     let case = &loaded.case;
-    let today = uk_time::today();
+    let today = state.app.today();
     let progress = progress::progress(case, today);
     let documents: Vec<_> = family
         .documents(&state.store)

@@ -300,7 +300,7 @@ async fn render_invite<S: Store>(
     let la = work.la();
     let organisations = state.store.organisations(la).await?;
     let now = Utc::now();
-    let today = uk_time::today();
+    let today = state.app.today();
     let age = today.years_since(case.child.date_of_birth).unwrap_or(0);
     let names: std::collections::HashMap<i64, &str> = organisations
         .iter()
@@ -417,7 +417,9 @@ async fn invite<S: Store>(
     check_person(&form.name, &form.email, &mut errors);
     if young_person {
         let loaded = work.load(&state.store).await?;
-        let age = uk_time::today()
+        let age = state
+            .app
+            .today()
             .years_since(loaded.case.child.date_of_birth)
             .unwrap_or(0);
         if age < YOUNG_PERSON_AGE {

@@ -201,7 +201,8 @@ async fn load_for_writing<'u, S: Store>(
     let id = case_id(id)?;
     let work = policy::can_work_on_case(&state.store, user, id).await?;
     let loaded = work.load(&state.store).await?;
-    if !actions::available(&loaded.case, &actor(user), uk_time::today()).contains(&Action::EditPlan)
+    if !actions::available(&loaded.case, &actor(user), state.app.today())
+        .contains(&Action::EditPlan)
     {
         return Err(AppError::Refused(format!(
             "The plan cannot be written while the case is at '{}'",

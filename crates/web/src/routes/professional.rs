@@ -185,7 +185,7 @@ async fn home<S: Store>(
     Query(done): Query<Done>,
 ) -> AppResult<Response> {
     let desk = desk_or_return!(&state, &user);
-    let today = uk_time::today();
+    let today = state.app.today();
     let now = Utc::now();
     let mut requests = Vec::new();
     let mut waiting = Vec::new();

@@ -146,7 +146,7 @@ async fn render_request<S: Store>(
         .iter()
         .find(|a| a.number == number)
         .ok_or(AppError::NotFound)?;
-    let today = uk_time::today();
+    let today = state.app.today();
     let by = clock::advice_by(advice.requested).map_err(|_| AppError::Internal("clock"))?;
     let parts: Vec<_> = SUMMARY_PARTS
         .iter()
@@ -278,7 +278,7 @@ pub(super) async fn send_advice<S: Store>(
     if upload.is_none() {
         errors.add("file", "Select the file with your advice");
     }
-    let today = uk_time::today();
+    let today = state.app.today();
     let mut command = Command::RecordAdviceReceived {
         number,
         on: today,

@@ -48,7 +48,7 @@ async fn render_consultation<S: Store>(
         .iter()
         .find(|c| c.number == number)
         .ok_or(AppError::NotFound)?;
-    let today = uk_time::today();
+    let today = state.app.today();
     let by = clock::consultation_response_by(consultation.sent)
         .map_err(|_| AppError::Internal("clock"))?;
     let html = state.templates.render(
@@ -129,7 +129,7 @@ pub(super) async fn answer_consultation<S: Store>(
     };
     let command = Command::RecordConsultationResponse {
         number,
-        on: uk_time::today(),
+        on: state.app.today(),
         agreed,
     };
     if let Err(message) = run(&state, &user, &ip, &loaded, &command, None).await? {
@@ -298,7 +298,7 @@ pub(super) async fn request_assessment<S: Store>(
             }),
         },
         request: Request {
-            received: uk_time::today(),
+            received: state.app.today(),
             source: "EDU".to_string(),
             reasons: typed.reasons.clone(),
         },
