@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use waymark_domain::actor::Role;
 
+use crate::access::CaseAccess;
 use crate::audit::{AuditEntry, AuditReport, NewAuditEntry};
 use crate::error::{Result, StoreError};
-use crate::identity::{ApiToken, ApiTokenId, CaseAccess, NewUser, Session, User, UserId};
+use crate::identity::{ApiToken, ApiTokenId, NewUser, Session, User, UserId};
 use crate::model::{BatchOutcome, CaseSummary, NewCase, NewEvent, StoredCase, StoredEvent};
 use crate::oidc::OidcLogin;
 use crate::postgres::{self, PgStore};
@@ -197,7 +198,7 @@ impl Store for Backend {
         delegate!(self, s => s.clear_plan_drafts(la, case))
     }
 
-    async fn caseworker_loads(&self, la: &LaCode) -> Result<Vec<crate::documents::CaseworkerLoad>> {
+    async fn caseworker_loads(&self, la: &LaCode) -> Result<Vec<crate::caseload::CaseworkerLoad>> {
         delegate!(self, s => s.caseworker_loads(la))
     }
 
@@ -308,7 +309,7 @@ impl Store for Backend {
 
     async fn enqueue_notification(
         &self,
-        notification: &crate::portal::NewNotification,
+        notification: &crate::outbox::NewNotification,
     ) -> Result<bool> {
         delegate!(self, s => s.enqueue_notification(notification))
     }
@@ -318,7 +319,7 @@ impl Store for Backend {
         now: DateTime<Utc>,
         lease: chrono::Duration,
         limit: i64,
-    ) -> Result<Vec<crate::portal::Notification>> {
+    ) -> Result<Vec<crate::outbox::Notification>> {
         delegate!(self, s => s.claim_notifications(now, lease, limit))
     }
 
@@ -340,7 +341,7 @@ impl Store for Backend {
         delegate!(self, s => s.mark_notification_failed(id, error, next_attempt_at))
     }
 
-    async fn notifications(&self, limit: i64) -> Result<Vec<crate::portal::Notification>> {
+    async fn notifications(&self, limit: i64) -> Result<Vec<crate::outbox::Notification>> {
         delegate!(self, s => s.notifications(limit))
     }
 

@@ -23,6 +23,7 @@ use waymark_domain::actor::Role;
 pub use waymark_domain as domain;
 pub use waymark_domain::{CaseId, LaCode};
 
+mod access;
 mod audit;
 mod backend;
 mod batch;
@@ -35,9 +36,11 @@ mod error;
 mod files;
 pub mod flows;
 mod identity;
+pub mod kpi;
 mod migrations;
 mod model;
 mod oidc;
+pub mod outbox;
 mod pg_tools;
 pub mod portal;
 mod postgres;
@@ -47,13 +50,13 @@ mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use access::CaseAccess;
 pub use audit::{AuditEntry, AuditReport, BrokenRow, NewAuditEntry};
 pub use backend::{Backend, connect, restore};
 pub use change::{CaseChange, ChangeStore, Effects};
 pub use error::{Result, StoreError};
 pub use identity::{
-    ApiToken, ApiTokenId, CaseAccess, NewUser, ROLES, Session, User, UserId, role_from_name,
-    role_name,
+    ApiToken, ApiTokenId, NewUser, ROLES, Session, User, UserId, role_from_name, role_name,
 };
 pub use model::{BatchOutcome, CaseSummary, NewCase, NewEvent, StoredCase, StoredEvent};
 pub use oidc::{OIDC_LOGIN_EXPIRY, OidcLogin};
@@ -192,7 +195,7 @@ pub trait Store: ChangeStore + Clone + Send + Sync + 'static {
         limit: i64,
     ) -> impl Future<Output = Result<Vec<(CaseId, waymark_domain::kpi::KpiFacts)>>> + Send;
 
-    // Documents, plan drafts and caseload sizes (see [`documents`]).
+    // Documents and plan drafts (see [`documents`]), and caseload sizes (see [`caseload`]).
 
     /// Stores a document as the next version of its kind and title on the case.
     /// [`StoreError::NotFound`] if the case is not one of the LA's.
@@ -246,7 +249,7 @@ pub trait Store: ChangeStore + Clone + Send + Sync + 'static {
     fn caseworker_loads(
         &self,
         la: &LaCode,
-    ) -> impl Future<Output = Result<Vec<documents::CaseworkerLoad>>> + Send;
+    ) -> impl Future<Output = Result<Vec<caseload::CaseworkerLoad>>> + Send;
 
     // The multi-agency portal (see [`portal`]).
 
@@ -370,7 +373,7 @@ pub trait Store: ChangeStore + Clone + Send + Sync + 'static {
     /// Queues a notification; `false` if its idempotency key was queued before.
     fn enqueue_notification(
         &self,
-        notification: &portal::NewNotification,
+        notification: &outbox::NewNotification,
     ) -> impl Future<Output = Result<bool>> + Send;
 
     /// Claims up to `limit` notifications due at `now` for `lease` (no other worker gets
@@ -380,7 +383,7 @@ pub trait Store: ChangeStore + Clone + Send + Sync + 'static {
         now: DateTime<Utc>,
         lease: chrono::Duration,
         limit: i64,
-    ) -> impl Future<Output = Result<Vec<portal::Notification>>> + Send;
+    ) -> impl Future<Output = Result<Vec<outbox::Notification>>> + Send;
 
     /// Records a notification as sent.
     fn mark_notification_sent(
@@ -402,7 +405,7 @@ pub trait Store: ChangeStore + Clone + Send + Sync + 'static {
     fn notifications(
         &self,
         limit: i64,
-    ) -> impl Future<Output = Result<Vec<portal::Notification>>> + Send;
+    ) -> impl Future<Output = Result<Vec<outbox::Notification>>> + Send;
 
     /// Adds settings to the register, or updates those whose URN it has; returns how many
     /// rows were written.

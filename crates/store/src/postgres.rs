@@ -88,10 +88,13 @@ impl PgStore {
 
 impl Store for PgStore {
     crate::settings::settings_methods!(sqlx::Postgres);
-    crate::caseload::caseload_methods!(sqlx::Postgres, "'{}'::jsonb", "cases");
+    crate::caseload::caseload_methods!(sqlx::Postgres, "'{}'::jsonb");
+    crate::kpi::kpi_methods!(sqlx::Postgres, "cases");
     crate::documents::document_methods!(sqlx::Postgres);
     crate::portal::portal_methods!(sqlx::Postgres);
+    crate::outbox::outbox_methods!(sqlx::Postgres);
     crate::identity::identity_methods!(sqlx::Postgres);
+    crate::access::access_methods!(sqlx::Postgres);
     crate::audit::audit_methods!(sqlx::Postgres);
     crate::oidc::oidc_methods!(sqlx::Postgres);
 
@@ -233,3 +236,4 @@ async fn target_has_data(conn: &mut PgConnection) -> Result<bool> {
 }
 
 crate::portal::portal_rows!(PgStore, sqlx::postgres::PgRow);
+crate::outbox::outbox_rows!(PgStore, sqlx::postgres::PgRow);

@@ -103,10 +103,13 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     crate::settings::settings_methods!(sqlx::Sqlite);
-    crate::caseload::caseload_methods!(sqlx::Sqlite, "'{}'", "cases INDEXED BY cases_la_kpi");
+    crate::caseload::caseload_methods!(sqlx::Sqlite, "'{}'");
+    crate::kpi::kpi_methods!(sqlx::Sqlite, "cases INDEXED BY cases_la_kpi");
     crate::documents::document_methods!(sqlx::Sqlite);
     crate::portal::portal_methods!(sqlx::Sqlite);
+    crate::outbox::outbox_methods!(sqlx::Sqlite);
     crate::identity::identity_methods!(sqlx::Sqlite);
+    crate::access::access_methods!(sqlx::Sqlite);
     crate::audit::audit_methods!(sqlx::Sqlite);
     crate::oidc::oidc_methods!(sqlx::Sqlite);
 
@@ -343,3 +346,4 @@ async fn check_snapshot(staged: &Path) -> Result<()> {
 }
 
 crate::portal::portal_rows!(SqliteStore, sqlx::sqlite::SqliteRow);
+crate::outbox::outbox_rows!(SqliteStore, sqlx::sqlite::SqliteRow);
