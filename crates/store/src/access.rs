@@ -1,13 +1,52 @@
 //! Relationship access: why a professional or parent outside the council may see a case (they
 //! are its parent, their advice is asked for, or their setting is named on the plan), from
-//! when and until when. Closed access is kept as history. The SQL is the same on both backends
-//! and expands into each backend's `Store` impl ([`access_methods`]).
+//! when and until when: the [`AccessStore`] trait. Closed access is kept as history. The SQL
+//! is the same on both backends and expands into each backend's `AccessStore` impl
+//! ([`access_methods`]).
 
 use chrono::{DateTime, Utc};
 use waymark_domain::{CaseId, LaCode};
 
 use crate::error::Result;
 use crate::identity::{Fetched, UserId, bad_column};
+
+crate::backend::store_trait! {
+    /// Who outside the council may see which case, and why.
+    pub trait AccessStore {
+        /// Opens access to a case for a user, for a relation ([`CaseAccess::PARENT`],
+        /// [`CaseAccess::ADVICE`], [`CaseAccess::NAMED`]). Granting a relation that is already
+        /// open does nothing. [`StoreError::NotFound`](crate::StoreError::NotFound) if the LA
+        /// has no such case, [`StoreError::UserNotFound`](crate::StoreError::UserNotFound),
+        /// [`StoreError::UnknownRelation`](crate::StoreError::UnknownRelation).
+        async fn grant_case_access(
+            &self,
+            user: UserId,
+            case: CaseId,
+            la: &LaCode,
+            relation: &str,
+            now: DateTime<Utc>,
+        ) -> Result<()>;
+
+        /// Closes a user's open access to a case for one relation (the advice was given, the
+        /// school is no longer named); `false` if it was not open. The row is kept as history.
+        async fn close_case_access(
+            &self,
+            user: UserId,
+            case: CaseId,
+            relation: &str,
+            now: DateTime<Utc>,
+        ) -> Result<bool>;
+
+        /// A user's open access to one case, one entry per open relation (empty: no access).
+        async fn open_case_access(&self, user: UserId, case: CaseId) -> Result<Vec<CaseAccess>>;
+
+        /// The cases a user has any open access to, in id order.
+        async fn cases_for_user(&self, user: UserId) -> Result<Vec<CaseId>>;
+
+        /// Who outside the council may see a case now (open parent, advice and named access).
+        async fn case_participants(&self, la: &LaCode, case: CaseId) -> Result<Vec<CaseAccess>>;
+    }
+}
 
 /// Why a professional or parent may see a case, from when, and until when.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +102,7 @@ macro_rules! from_row {
 from_row!(sqlx::sqlite::SqliteRow);
 from_row!(sqlx::postgres::PgRow);
 
-/// Expands into the `Store` methods for relationship access, for backend `$db`. The backend provides
+/// Expands into the [`AccessStore`] methods for backend `$db`. The backend provides
 /// `begin_write()` (a write transaction).
 macro_rules! access_methods {
     ($db:ty) => {

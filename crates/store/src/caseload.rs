@@ -1,15 +1,27 @@
 //! Caseload lists and sizes: an LA's cases filtered, searched, sorted and paged from the
 //! summary columns alone (never the state blobs), so a list of thousands answers quickly, and
 //! how many open cases each caseworker holds. The SQL is the same on both backends and expands
-//! into each backend's `Store` impl (`caseload_methods`).
+//! into each backend's [`CaseloadStore`] impl (`caseload_methods`).
 
 use chrono::NaiveDate;
-use waymark_domain::CaseId;
+use waymark_domain::{CaseId, LaCode};
 
+use crate::error::Result;
 use crate::model::CaseSummary;
 
 /// Moved to [`kpi`](crate::kpi); kept here for the code that names them by this path.
 pub use crate::kpi::{all_kpi_facts, all_open_kpi_facts};
+
+crate::backend::store_trait! {
+    /// An LA's caseload as lists and counts, read from the summary columns.
+    pub trait CaseloadStore {
+        /// A page of an LA's caseload, filtered, searched and sorted by the summary columns.
+        async fn caseload(&self, la: &LaCode, query: &CaseloadQuery) -> Result<CaseloadPage>;
+
+        /// How many open cases each caseworker holds at each stage.
+        async fn caseworker_loads(&self, la: &LaCode) -> Result<Vec<CaseworkerLoad>>;
+    }
+}
 
 /// How a caseload is sorted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -99,7 +111,7 @@ pub(crate) fn like_pattern(text: &str) -> String {
     out
 }
 
-/// Expands into the caseload methods for backend `$db`, whose empty JSON literal is
+/// Expands into the [`CaseloadStore`] methods for backend `$db`, whose empty JSON literal is
 /// `$empty_state`.
 macro_rules! caseload_methods {
     ($db:ty, $empty_state:literal) => {

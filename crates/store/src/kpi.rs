@@ -1,13 +1,57 @@
 //! What the figures are made of: each case's KPI facts (`domain::kpi::KpiFacts`) read from the
 //! summary columns, and the flow counts kept in step with every case write
-//! ([`flows`](crate::flows)). The SQL is the same on both backends and expands into each
-//! backend's `Store` impl (`kpi_methods` and `flows::flow_methods`).
+//! ([`flows`](crate::flows)): the [`KpiStore`] trait. The SQL is the same on both backends and
+//! expands into each backend's `KpiStore` impl (`kpi_methods` and `flows::flow_methods`).
 
 use chrono::NaiveDate;
 use waymark_domain::kpi::{Flow, KpiFacts};
 use waymark_domain::{CaseId, LaCode};
 
 use crate::error::Result;
+use crate::flows::{FlowCount, FlowGrouping};
+
+crate::backend::store_trait! {
+    /// The facts and counts the KPI figures, dashboards and reports are computed from.
+    pub trait KpiStore {
+        /// What the figures need about each case (`domain::kpi::KpiFacts`), for one LA or all,
+        /// from the summary columns alone: up to `limit` cases with ids after `after`, in id
+        /// order (page on by passing the last id back; [`all_kpi_facts`] does).
+        async fn kpi_facts(
+            &self,
+            la: Option<&LaCode>,
+            after: CaseId,
+            limit: i64,
+        ) -> Result<Vec<(CaseId, LaCode, KpiFacts)>>;
+
+        /// The facts of an LA's cases that may be open on `on` (received by then and not
+        /// closed before it), without review flows: what the figures "on the last day" of a
+        /// period need (backlog, plans maintained, caseloads), read from an index that holds
+        /// them. Paged by id like [`KpiStore::kpi_facts`] ([`all_open_kpi_facts`]).
+        async fn kpi_open_facts(
+            &self,
+            la: &LaCode,
+            on: NaiveDate,
+            after: CaseId,
+            limit: i64,
+        ) -> Result<Vec<(CaseId, KpiFacts)>>;
+
+        /// Flow counts (`domain::kpi::Flow`) summed over the months from `months.0` to
+        /// `months.1` (first days of months, both included), for one LA or every LA, grouped
+        /// by LA or by month ([`FlowGrouping`]), of the flows in `only` (every flow when it is
+        /// empty), in no particular order. Kept in step with every case write.
+        async fn flow_counts(
+            &self,
+            la: Option<&LaCode>,
+            months: (NaiveDate, NaiveDate),
+            grouping: FlowGrouping,
+            only: &[Flow],
+        ) -> Result<Vec<FlowCount>>;
+
+        /// Counts every case's flows again from the summary columns, replacing the counts kept
+        /// (after a migration added them, or to repair them).
+        async fn rebuild_flow_counts(&self) -> Result<()>;
+    }
+}
 
 /// Expands into the KPI fact readers `kpi_facts` and `kpi_open_facts` for backend `$db`, whose
 /// SQL for reading `cases` through its covering index `cases_la_kpi` is `$kpi_index`.
@@ -87,11 +131,11 @@ pub(crate) use kpi_methods;
 const FACTS_PAGE: i64 = 10_000;
 
 /// The facts of every case (of one LA, or of all), paging through
-/// [`Store::kpi_facts`](crate::Store::kpi_facts) by id.
+/// [`KpiStore::kpi_facts`] by id.
 ///
 /// # Errors
 /// As `kpi_facts`.
-pub async fn all_kpi_facts<S: crate::Store>(
+pub async fn all_kpi_facts<S: KpiStore>(
     store: &S,
     la: Option<&LaCode>,
 ) -> Result<Vec<(CaseId, LaCode, KpiFacts)>> {
@@ -108,11 +152,11 @@ pub async fn all_kpi_facts<S: crate::Store>(
 }
 
 /// The facts of an LA's cases that may be open on `on`, paging through
-/// [`Store::kpi_open_facts`](crate::Store::kpi_open_facts) by id.
+/// [`KpiStore::kpi_open_facts`] by id.
 ///
 /// # Errors
 /// As `kpi_open_facts`.
-pub async fn all_open_kpi_facts<S: crate::Store>(
+pub async fn all_open_kpi_facts<S: KpiStore>(
     store: &S,
     la: &LaCode,
     on: NaiveDate,

@@ -1,11 +1,49 @@
 //! The outbox of notifications (emails through GOV.UK Notify or SMTP): queued once by
 //! idempotency key, claimed by the notification worker under a lease, and marked sent or
-//! failed. The SQL is the same on both backends and expands into each backend's `Store` impl
-//! (`outbox_methods`; migration 0008).
+//! failed: the [`OutboxStore`] trait. The SQL is the same on both backends and expands into
+//! each backend's `OutboxStore` impl (`outbox_methods`; migration 0008).
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use waymark_domain::LaCode;
+
+use crate::error::Result;
+
+crate::backend::store_trait! {
+    /// The queue of notifications to send.
+    pub trait OutboxStore {
+        /// Queues a notification; `false` if its idempotency key was queued before.
+        async fn enqueue_notification(&self, notification: &NewNotification) -> Result<bool>;
+
+        /// Claims up to `limit` notifications due at `now` for `lease` (no other worker gets
+        /// them until it ends), counting an attempt on each.
+        async fn claim_notifications(
+            &self,
+            now: DateTime<Utc>,
+            lease: chrono::Duration,
+            limit: i64,
+        ) -> Result<Vec<Notification>>;
+
+        /// Records a notification as sent.
+        async fn mark_notification_sent(
+            &self,
+            id: i64,
+            now: DateTime<Utc>,
+            provider_reference: Option<&str>,
+        ) -> Result<()>;
+
+        /// Records a failed attempt and when to try again.
+        async fn mark_notification_failed(
+            &self,
+            id: i64,
+            error: &str,
+            next_attempt_at: DateTime<Utc>,
+        ) -> Result<()>;
+
+        /// The latest notifications, newest first.
+        async fn notifications(&self, limit: i64) -> Result<Vec<Notification>>;
+    }
+}
 
 /// A notification to queue.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,7 +95,7 @@ pub(crate) const NOTIFICATION_COLUMNS: &str = "id, la_code, template, recipient,
      personalisation, idempotency_key, created_at, attempts, next_attempt_at, sent_at, \
      provider_reference, last_error";
 
-/// Expands into the outbox methods for backend `$db`. The backend provides
+/// Expands into the [`OutboxStore`] methods for backend `$db`. The backend provides
 /// `begin_serialised(lock)` and the row reader of [`outbox_rows`].
 macro_rules! outbox_methods {
     ($db:ty) => {

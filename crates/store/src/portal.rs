@@ -1,18 +1,105 @@
 //! The multi-agency portal's records: organisations and their staff, single-use invitations,
-//! messages on a case, and what families and professionals write (saved as they type). The
-//! SQL is the same on both backends and expands into each backend's `Store` impl
-//! (`portal_methods`; migration 0008). Who may see a case is kept with relationship access
-//! (`access.rs`); the notifications the portal sends are queued in the
+//! messages on a case, and what families and professionals write (saved as they type): the
+//! [`PortalStore`] trait. The SQL is the same on both backends and expands into each
+//! backend's `PortalStore` impl (`portal_methods`; migration 0008). Who may see a case is
+//! [`AccessStore`](crate::AccessStore)'s; the notifications the portal sends are queued in the
 //! [`outbox`](crate::outbox).
 
 use chrono::{DateTime, Utc};
 use waymark_domain::actor::Role;
 use waymark_domain::{CaseId, LaCode};
 
-use crate::identity::UserId;
+use crate::error::Result;
+use crate::identity::{User, UserId};
 
 /// Moved to [`outbox`](crate::outbox); kept here for the code that names them by this path.
 pub use crate::outbox::{NewNotification, Notification};
+
+crate::backend::store_trait! {
+    /// Organisations, invitations, messages and contributions.
+    pub trait PortalStore {
+        /// Registers an organisation the council works with.
+        async fn create_organisation(
+            &self,
+            la: &LaCode,
+            kind: &str,
+            name: &str,
+            urn: Option<&str>,
+        ) -> Result<Organisation>;
+
+        /// An LA's organisations, by name.
+        async fn organisations(&self, la: &LaCode) -> Result<Vec<Organisation>>;
+
+        /// Adds a user to an organisation's staff (or changes whether they are its admin).
+        async fn add_organisation_member(
+            &self,
+            organisation: i64,
+            user: UserId,
+            admin: bool,
+        ) -> Result<()>;
+
+        /// The organisations a user works for, and whether they are its admin.
+        async fn memberships(&self, user: UserId) -> Result<Vec<(Organisation, bool)>>;
+
+        /// An organisation's staff, and which are its admins.
+        async fn organisation_members(&self, organisation: i64) -> Result<Vec<(UserId, bool)>>;
+
+        /// Stores an invitation. [`StoreError::NotFound`](crate::StoreError::NotFound) if its
+        /// case is not one of the LA's.
+        async fn create_invitation(&self, invitation: &NewInvitation) -> Result<i64>;
+
+        /// The invitation with this token hash.
+        async fn find_invitation(&self, token_hash: &str) -> Result<Option<Invitation>>;
+
+        /// An LA's invitations, newest first.
+        async fn invitations(&self, la: &LaCode) -> Result<Vec<Invitation>>;
+
+        /// Uses an invitation, once: in one transaction, marks it used, makes the account (or
+        /// takes the signed-in one), joins the organisation and opens the access to the case.
+        /// `Ok(Err(problem))` if it is unknown, used or expired: nothing is changed.
+        async fn accept_invitation(
+            &self,
+            token_hash: &str,
+            acceptance: Acceptance,
+            now: DateTime<Utc>,
+        ) -> Result<std::result::Result<User, InvitationProblem>>;
+
+        /// Adds a message to a case's thread with a participant; returns its number.
+        async fn post_message(&self, la: &LaCode, message: &Message) -> Result<i64>;
+
+        /// A thread, oldest first.
+        async fn thread(
+            &self,
+            la: &LaCode,
+            case: CaseId,
+            participant: UserId,
+        ) -> Result<Vec<Message>>;
+
+        /// A case's threads, most recent first.
+        async fn threads(&self, la: &LaCode, case: CaseId) -> Result<Vec<ThreadSummary>>;
+
+        /// Marks the other side's messages in a thread as read; returns how many.
+        async fn mark_thread_read(
+            &self,
+            la: &LaCode,
+            case: CaseId,
+            participant: UserId,
+            by_participant: bool,
+            now: DateTime<Utc>,
+        ) -> Result<u64>;
+
+        /// Saves what someone is writing on a case (replacing what was saved of that part).
+        async fn save_contribution(&self, la: &LaCode, contribution: &Contribution) -> Result<()>;
+
+        /// What has been written on a case of one kind, by everyone.
+        async fn contributions(
+            &self,
+            la: &LaCode,
+            case: CaseId,
+            kind: &str,
+        ) -> Result<Vec<Contribution>>;
+    }
+}
 
 /// The kinds of organisation.
 pub const ORGANISATION_KINDS: [&str; 5] = [
@@ -182,7 +269,7 @@ pub(crate) const INVITATION_COLUMNS: &str = "id, la_code, email, name, role, you
      organisation_id, organisation_admin, case_id, relation, invited_by, created_at, \
      expires_at, used_at, user_id";
 
-/// Expands into the portal methods for backend `$db`.
+/// Expands into the [`PortalStore`] methods for backend `$db`.
 macro_rules! portal_methods {
     ($db:ty) => {
         async fn create_organisation(
