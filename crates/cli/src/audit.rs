@@ -4,7 +4,8 @@
 
 use std::process::ExitCode;
 
-use waymark_store::{AuditReport, Store};
+use waymark_store::AuditReport;
+use waymark_store::prelude::*;
 
 use crate::args::DatabaseArgs;
 use crate::database::{block_on, open};

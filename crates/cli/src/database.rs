@@ -5,7 +5,8 @@ use std::path::Path;
 
 use anyhow::Context;
 use waymark_domain::LaCode;
-use waymark_store::{Backend, Store};
+use waymark_store::Backend;
+use waymark_store::prelude::*;
 
 use crate::args::DatabaseArgs;
 

@@ -10,7 +10,8 @@ use waymark_domain::LaCode;
 use waymark_domain::actor::Role;
 use waymark_domain::case::Stage;
 use waymark_store::cases::import_batch;
-use waymark_store::{Backend, CaseAccess, NewUser, Store};
+use waymark_store::prelude::*;
+use waymark_store::{Backend, CaseAccess, NewUser};
 
 use crate::args::{DemoArgs, DemoScale};
 use crate::database::{block_on, open_url};

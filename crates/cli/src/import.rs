@@ -17,7 +17,8 @@ use waymark_domain::actor::{Actor, Role};
 use waymark_domain::codes::{CodeList, CodeLists};
 use waymark_domain::import::{ImportRecord, import_case};
 use waymark_store::cases::new_case;
-use waymark_store::{BatchOutcome, NewCase, Setting, Store};
+use waymark_store::prelude::*;
+use waymark_store::{BatchOutcome, NewCase, Setting};
 
 use crate::args::DatabaseArgs;
 use crate::database::{block_on, open};

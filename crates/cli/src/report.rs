@@ -3,7 +3,7 @@
 //! files are the web exports' (`waymark_app::export`).
 //!
 //! `waymark report twenty-weeks`: the 20-week measure for whole calendar months, from the
-//! flows the store keeps counted per LA and month ([`Store::flow_counts`]) rather than from
+//! flows the store keeps counted per LA and month ([`KpiStore::flow_counts`]) rather than from
 //! every case, so the national roll-up reads a few thousand counts. The counts become figures
 //! through the domain ([`PeriodFigures::add_flow`]), the one definition of what counts.
 
@@ -14,8 +14,8 @@ use anyhow::Context;
 use waymark_app::export;
 use waymark_domain::kpi::{self, Flow, KpiFacts, Period, PeriodFigures, TwentyWeeks};
 use waymark_domain::{CaseId, LaCode};
-use waymark_store::Store;
 use waymark_store::flows::FlowGrouping;
+use waymark_store::prelude::*;
 
 use crate::args::{FiguresFormat, ReportFormat, ReportKpisArgs, ReportTwentyWeeksArgs};
 use crate::database::{block_on, open};

@@ -9,7 +9,8 @@ use std::io::BufRead;
 use anyhow::Context;
 use chrono::Utc;
 use waymark_domain::LaCode;
-use waymark_store::{NewAuditEntry, NewUser, ROLES, Store, role_from_name, role_name};
+use waymark_store::prelude::*;
+use waymark_store::{NewAuditEntry, NewUser, ROLES, role_from_name, role_name};
 
 use crate::args::AddUserArgs;
 use crate::database::{block_on, open};

@@ -7,7 +7,7 @@ use assert_cmd::Command;
 use chrono::NaiveDate;
 use waymark_domain::kpi::{self, Period};
 use waymark_domain::{CaseId, LaCode};
-use waymark_store::Store;
+use waymark_store::prelude::*;
 
 /// The demo's LA.
 const LA: &str = "990";

@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde_json::json;
-use waymark_store::{CaseSummary, LaCode, NewCase, NewEvent, Store, connect};
+use waymark_store::prelude::*;
+use waymark_store::{CaseSummary, LaCode, NewCase, NewEvent, connect};
 
 fn generated(la: &LaCode, i: usize) -> NewCase {
     let received = NaiveDate::from_ymd_opt(2024, 1, 1)

@@ -3,7 +3,7 @@
 //!
 //! Row `n` stores `hash(n) = SHA-256(canonical(n, contents, hash(n-1)))`, and the one-row
 //! `audit_head` table stores the last row's number and hash, written in the same transaction.
-//! [`Store::verify_audit`](crate::Store::verify_audit) recomputes the chain, so editing,
+//! [`AuditStore::verify_audit`] recomputes the chain, so editing,
 //! removing or reordering rows (even the last one) is detected, although the database's
 //! append-only triggers can be dropped by its owner. Someone who can write the database *and*
 //! recompute every later hash and the head is not detected: that needs a copy of the head kept
@@ -11,13 +11,36 @@
 //!
 //! Appends are serialised across writers and instances (SQLite: `BEGIN IMMEDIATE`; PostgreSQL:
 //! a transaction-scoped advisory lock), so the chain never forks. The SQL is the same on both
-//! backends and written once in [`audit_methods`].
+//! backends and written once in [`audit_methods`], for each backend's [`AuditStore`] impl.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 use waymark_domain::{CaseId, LaCode};
 
 use crate::identity::{Fetched, UserId, bad_column};
+
+crate::backend::store_trait! {
+    /// The audit trail: appending, verifying and searching it.
+    pub trait AuditStore {
+        /// Appends an entry to the hash-chained audit trail, in one transaction serialised
+        /// across writers and instances, updating the recorded end of the trail with it.
+        async fn append_audit(&self, entry: NewAuditEntry) -> crate::Result<()>;
+
+        /// Walks the whole audit trail in order (a page at a time, in one snapshot) and
+        /// reports the first row that was changed, removed, inserted or reordered, if any.
+        async fn verify_audit(&self) -> crate::Result<AuditReport>;
+
+        /// An LA's audit entries, newest first, optionally only those about one case ("who
+        /// looked at this case") and/or by one user; at most `limit`.
+        async fn search_audit(
+            &self,
+            la: &LaCode,
+            case: Option<CaseId>,
+            user: Option<UserId>,
+            limit: i64,
+        ) -> crate::Result<Vec<AuditEntry>>;
+    }
+}
 
 /// Something to record in the audit trail. Ids only: never a name, email or other personal data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,7 +90,7 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
-/// What [`Store::verify_audit`](crate::Store::verify_audit) found.
+/// What [`AuditStore::verify_audit`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditReport {
     /// How many rows were checked: every row if the trail is intact, else those before the
@@ -315,7 +338,7 @@ macro_rules! from_row {
 from_row!(sqlx::sqlite::SqliteRow);
 from_row!(sqlx::postgres::PgRow);
 
-/// Expands into the audit trail's `Store` methods for backend `$db`. The backend provides
+/// Expands into the [`AuditStore`] methods for backend `$db`. The backend provides
 /// `begin_serialised(lock)` (a write transaction no other holder of `lock` runs beside, across
 /// instances) and `begin_snapshot()` (a read-only transaction that sees one snapshot).
 macro_rules! audit_methods {

@@ -1,11 +1,27 @@
-//! Caseload lists: an LA's cases filtered, searched, sorted and paged from the summary
-//! columns alone (never the state blobs), so a list of thousands answers quickly. The SQL is
-//! the same on both backends and expands into each backend's `Store` impl.
+//! Caseload lists and sizes: an LA's cases filtered, searched, sorted and paged from the
+//! summary columns alone (never the state blobs), so a list of thousands answers quickly, and
+//! how many open cases each caseworker holds. The SQL is the same on both backends and expands
+//! into each backend's [`CaseloadStore`] impl (`caseload_methods`).
 
 use chrono::NaiveDate;
-use waymark_domain::CaseId;
+use waymark_domain::{CaseId, LaCode};
 
+use crate::error::Result;
 use crate::model::CaseSummary;
+
+/// Moved to [`kpi`](crate::kpi); kept here for the code that names them by this path.
+pub use crate::kpi::{all_kpi_facts, all_open_kpi_facts};
+
+crate::backend::store_trait! {
+    /// An LA's caseload as lists and counts, read from the summary columns.
+    pub trait CaseloadStore {
+        /// A page of an LA's caseload, filtered, searched and sorted by the summary columns.
+        async fn caseload(&self, la: &LaCode, query: &CaseloadQuery) -> Result<CaseloadPage>;
+
+        /// How many open cases each caseworker holds at each stage.
+        async fn caseworker_loads(&self, la: &LaCode) -> Result<Vec<CaseworkerLoad>>;
+    }
+}
 
 /// How a caseload is sorted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -70,6 +86,17 @@ pub struct CaseloadPage {
     pub total: i64,
 }
 
+/// How many open cases at one stage a caseworker holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseworkerLoad {
+    /// The caseworker's user reference.
+    pub caseworker: String,
+    /// The stage key.
+    pub stage: String,
+    /// How many open cases.
+    pub cases: i64,
+}
+
 /// Escapes `%`, `_` and `\` so user text is matched literally by `LIKE ... ESCAPE '\'`.
 pub(crate) fn like_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
@@ -84,10 +111,10 @@ pub(crate) fn like_pattern(text: &str) -> String {
     out
 }
 
-/// Expands into the `caseload` method for backend `$db`, whose empty JSON literal is
+/// Expands into the [`CaseloadStore`] methods for backend `$db`, whose empty JSON literal is
 /// `$empty_state`.
 macro_rules! caseload_methods {
-    ($db:ty, $empty_state:literal, $kpi_index:literal) => {
+    ($db:ty, $empty_state:literal) => {
         async fn caseload(
             &self,
             la: &waymark_domain::LaCode,
@@ -186,195 +213,34 @@ macro_rules! caseload_methods {
             Ok($crate::caseload::CaseloadPage { items, total })
         }
 
-        async fn kpi_facts(
-            &self,
-            la: Option<&waymark_domain::LaCode>,
-            after: waymark_domain::CaseId,
-            limit: i64,
-        ) -> Result<
-            Vec<(
-                waymark_domain::CaseId,
-                waymark_domain::LaCode,
-                waymark_domain::kpi::KpiFacts,
-            )>,
-        > {
-            let mut q = sqlx::QueryBuilder::<$db>::new(concat!(
-                "SELECT ",
-                $crate::caseload::kpi_columns!(),
-                ", review_flows FROM cases WHERE id > "
-            ));
-            q.push_bind(after.0);
-            if let Some(la) = la {
-                q.push(" AND la_code = ").push_bind(la.as_str());
-            }
-            q.push(" ORDER BY id LIMIT ").push_bind(limit);
-            let rows = q.build().fetch_all(&self.pool).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                if let Some(row) = $crate::caseload::facts_row!(r, true) {
-                    out.push(row);
-                }
-            }
-            Ok(out)
-        }
-
-        async fn kpi_open_facts(
+        async fn caseworker_loads(
             &self,
             la: &waymark_domain::LaCode,
-            on: chrono::NaiveDate,
-            after: waymark_domain::CaseId,
-            limit: i64,
-        ) -> Result<Vec<(waymark_domain::CaseId, waymark_domain::kpi::KpiFacts)>> {
-            let mut q = sqlx::QueryBuilder::<$db>::new(concat!(
-                "SELECT ",
-                $crate::caseload::kpi_columns!(),
-                " FROM ",
-                $kpi_index,
-                " WHERE la_code = "
-            ));
-            q.push_bind(la.as_str())
-                .push(" AND id > ")
-                .push_bind(after.0)
-                .push(" AND request_received <= ")
-                .push_bind(on)
-                .push(" AND (closed_on IS NULL OR closed_on > ")
-                .push_bind(on)
-                .push(") ORDER BY id LIMIT ")
-                .push_bind(limit);
-            let rows = q.build().fetch_all(&self.pool).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for r in rows {
-                if let Some((id, _, facts)) = $crate::caseload::facts_row!(r, false) {
-                    out.push((id, facts));
-                }
-            }
-            Ok(out)
+        ) -> Result<Vec<$crate::caseload::CaseworkerLoad>> {
+            use sqlx::Row;
+            let rows = sqlx::query(
+                "SELECT caseworker, stage, count(*) AS cases FROM cases \
+                 WHERE la_code = $1 AND closed = $2 AND caseworker IS NOT NULL \
+                 GROUP BY caseworker, stage ORDER BY caseworker, stage",
+            )
+            .bind(la.as_str())
+            .bind(false)
+            .fetch_all(&self.pool)
+            .await?;
+            rows.iter()
+                .map(|row| {
+                    Ok($crate::caseload::CaseworkerLoad {
+                        caseworker: row.try_get("caseworker")?,
+                        stage: row.try_get("stage")?,
+                        cases: row.try_get("cases")?,
+                    })
+                })
+                .collect()
         }
     };
 }
 
 pub(crate) use caseload_methods;
-
-/// Facts read per query when reading them all: few round trips, and pages small enough for
-/// a national database.
-const FACTS_PAGE: i64 = 10_000;
-
-/// The facts of every case (of one LA, or of all), paging through
-/// [`Store::kpi_facts`](crate::Store::kpi_facts) by id.
-///
-/// # Errors
-/// As `kpi_facts`.
-pub async fn all_kpi_facts<S: crate::Store>(
-    store: &S,
-    la: Option<&waymark_domain::LaCode>,
-) -> crate::Result<
-    Vec<(
-        CaseId,
-        waymark_domain::LaCode,
-        waymark_domain::kpi::KpiFacts,
-    )>,
-> {
-    let mut out = Vec::new();
-    loop {
-        let after = out.last().map_or(CaseId(0), |(id, _, _)| *id);
-        let page = store.kpi_facts(la, after, FACTS_PAGE).await?;
-        let n = page.len();
-        out.extend(page);
-        if i64::try_from(n).unwrap_or(0) < FACTS_PAGE {
-            return Ok(out);
-        }
-    }
-}
-
-/// The facts of an LA's cases that may be open on `on`, paging through
-/// [`Store::kpi_open_facts`](crate::Store::kpi_open_facts) by id.
-///
-/// # Errors
-/// As `kpi_open_facts`.
-pub async fn all_open_kpi_facts<S: crate::Store>(
-    store: &S,
-    la: &waymark_domain::LaCode,
-    on: NaiveDate,
-) -> crate::Result<Vec<(CaseId, waymark_domain::kpi::KpiFacts)>> {
-    let mut out = Vec::new();
-    loop {
-        let after = out.last().map_or(CaseId(0), |(id, _)| *id);
-        let page = store.kpi_open_facts(la, on, after, FACTS_PAGE).await?;
-        let n = page.len();
-        out.extend(page);
-        if i64::try_from(n).unwrap_or(0) < FACTS_PAGE {
-            return Ok(out);
-        }
-    }
-}
-
-/// The columns [`facts_row`] reads, all in the covering index `cases_la_kpi`.
-macro_rules! kpi_columns {
-    () => {
-        "id, la_code, stage, date_of_birth, request_received, assess_on, assess_yes, issue_on, \
-         issue_yes, final_issued_on, final_excused, closed_on, primary_need, placement_type, \
-         caseworker"
-    };
-}
-
-/// A row of [`kpi_columns`] (and `review_flows` when `$reviews`) as `(id, la, facts)`; `None`
-/// for a row without the dates every case has. Returns early with a decoding error.
-macro_rules! facts_row {
-    ($r:ident, $reviews:expr) => {{
-        use sqlx::Row;
-        let id: i64 = $r.try_get("id")?;
-        let la: String = $r.try_get("la_code")?;
-        let la = waymark_domain::LaCode::parse(&la)
-            .map_err(|e| StoreError::Decode(format!("case {id} has a bad LA code: {e}")))?;
-        let stage: String = $r.try_get("stage")?;
-        let stage = waymark_domain::case::Stage::from_key(&stage)
-            .ok_or_else(|| StoreError::Decode(format!("case {id} has stage '{stage}'")))?;
-        let dates = (
-            $r.try_get::<Option<chrono::NaiveDate>, _>("date_of_birth")?,
-            $r.try_get::<Option<chrono::NaiveDate>, _>("request_received")?,
-        );
-        let review_flows = if $reviews {
-            $crate::caseload::decode_review_flows(id, $r.try_get("review_flows")?)?
-        } else {
-            Vec::new()
-        };
-        match dates {
-            (Some(date_of_birth), Some(request_received)) => {
-                let pair = |on: Option<chrono::NaiveDate>, yes: Option<bool>| on.zip(yes);
-                Some((
-                    waymark_domain::CaseId(id),
-                    la,
-                    waymark_domain::kpi::KpiFacts {
-                        stage,
-                        date_of_birth,
-                        request_received,
-                        assessment: pair($r.try_get("assess_on")?, $r.try_get("assess_yes")?),
-                        issue: pair($r.try_get("issue_on")?, $r.try_get("issue_yes")?),
-                        final_issued: $r.try_get("final_issued_on")?,
-                        final_excused: $r.try_get("final_excused")?,
-                        closed_on: $r.try_get("closed_on")?,
-                        primary_need: $r.try_get("primary_need")?,
-                        placement_type: $r.try_get("placement_type")?,
-                        caseworker: $r.try_get("caseworker")?,
-                        review_flows,
-                    },
-                ))
-            }
-            _ => None,
-        }
-    }};
-}
-
-pub(crate) use {facts_row, kpi_columns};
-
-/// A case's review flows from their column.
-pub(crate) fn decode_review_flows(
-    id: i64,
-    text: String,
-) -> crate::Result<Vec<(waymark_domain::kpi::Flow, chrono::NaiveDate)>> {
-    waymark_domain::kpi::decode_flows(&text)
-        .ok_or_else(|| crate::StoreError::Decode(format!("case {id} has unreadable review flows")))
-}
 
 #[cfg(test)]
 mod tests {

@@ -49,7 +49,7 @@ pub struct Effects {
 
 /// Writes a change and its effects in one transaction.
 pub trait ChangeStore {
-    /// Appends `change`'s events (as [`crate::Store::append`] does, with its optimistic
+    /// Appends `change`'s events (as [`crate::CaseStore::append`] does, with its optimistic
     /// concurrency) and writes `effects`, all in one transaction; returns the case's new
     /// version. Refused, writing nothing, as `append` is: [`crate::StoreError::Conflict`],
     /// [`crate::StoreError::NotFound`], [`crate::StoreError::NoEvents`].
@@ -59,7 +59,7 @@ pub trait ChangeStore {
         effects: Effects,
     ) -> impl Future<Output = Result<i64>> + Send;
 
-    /// Creates a case (as [`crate::Store::create_case`] does) and writes the effects that
+    /// Creates a case (as [`crate::CaseStore::create_case`] does) and writes the effects that
     /// `effects` makes once the case's id is known, all in one transaction.
     fn commit_new_case<F>(
         &self,

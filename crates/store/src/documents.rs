@@ -1,14 +1,48 @@
-//! Documents kept with a case (advice, evidence, rendered letters and plans), the plan
-//! section being edited (autosaved as it is typed), and caseworkers' caseload sizes.
+//! Documents kept with a case (advice, evidence, rendered letters and plans) and the plan
+//! section being edited (autosaved as it is typed): the [`DocumentStore`] trait.
 //!
 //! Documents are stored in the database itself, so a backup holds them and a restore brings
 //! them back with the case. Each upload or rendering with the same kind and title becomes the
 //! next version; rows never change, except for the virus scan's verdict. The SQL is the same
-//! on both backends and expands into each backend's `Store` impl.
+//! on both backends and expands into each backend's `DocumentStore` impl
+//! (`document_methods`).
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use waymark_domain::CaseId;
+use waymark_domain::{CaseId, LaCode};
+
+use crate::error::Result;
+
+/// Moved to [`caseload`](crate::caseload); kept here for the code that names it by this path.
+pub use crate::caseload::CaseworkerLoad;
+
+crate::backend::store_trait! {
+    /// A case's documents, in versions, and the plan sections being typed.
+    pub trait DocumentStore {
+        /// Stores a document as the next version of its kind and title on the case.
+        /// [`StoreError::NotFound`](crate::StoreError::NotFound) if the case is not one of the
+        /// LA's.
+        async fn add_document(&self, la: &LaCode, document: NewDocument) -> Result<DocumentInfo>;
+
+        /// A case's documents, oldest first, without their bytes.
+        async fn documents(&self, la: &LaCode, case: CaseId) -> Result<Vec<DocumentInfo>>;
+
+        /// One document of a case with its bytes, if the case is the LA's and has it.
+        async fn document(&self, la: &LaCode, case: CaseId, id: i64) -> Result<Option<Document>>;
+
+        /// Records the virus scan's verdict on a document.
+        async fn set_document_scan(&self, id: i64, scan: &str) -> Result<()>;
+
+        /// Saves the text of a plan section as typed (replacing what was saved before).
+        async fn save_plan_draft(&self, la: &LaCode, case: CaseId, draft: &PlanDraft) -> Result<()>;
+
+        /// The plan sections typed but not yet saved as a version.
+        async fn plan_drafts(&self, la: &LaCode, case: CaseId) -> Result<Vec<PlanDraft>>;
+
+        /// Forgets the typed sections (once they are saved as a version of the plan).
+        async fn clear_plan_drafts(&self, la: &LaCode, case: CaseId) -> Result<()>;
+    }
+}
 
 /// A document to be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,17 +118,6 @@ pub struct PlanDraft {
     pub saved_at: DateTime<Utc>,
 }
 
-/// How many open cases at one stage a caseworker holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseworkerLoad {
-    /// The caseworker's user reference.
-    pub caseworker: String,
-    /// The stage key.
-    pub stage: String,
-    /// How many open cases.
-    pub cases: i64,
-}
-
 /// The SHA-256 of `bytes` in lower-case hex.
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
@@ -107,7 +130,7 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 pub(crate) const INFO_COLUMNS: &str = "d.id, d.case_id, d.kind, d.title, d.filename, \
      d.content_type, d.size, d.sha256, d.version, d.scan, d.uploaded_by, d.uploaded_at";
 
-/// Expands into the document, plan draft and caseload-size methods for backend `$db`.
+/// Expands into the [`DocumentStore`] methods for backend `$db`.
 macro_rules! document_methods {
     ($db:ty) => {
         async fn add_document(
@@ -302,31 +325,6 @@ macro_rules! document_methods {
             .execute(&self.pool)
             .await?;
             Ok(())
-        }
-
-        async fn caseworker_loads(
-            &self,
-            la: &waymark_domain::LaCode,
-        ) -> Result<Vec<$crate::documents::CaseworkerLoad>> {
-            use sqlx::Row;
-            let rows = sqlx::query(
-                "SELECT caseworker, stage, count(*) AS cases FROM cases \
-                 WHERE la_code = $1 AND closed = $2 AND caseworker IS NOT NULL \
-                 GROUP BY caseworker, stage ORDER BY caseworker, stage",
-            )
-            .bind(la.as_str())
-            .bind(false)
-            .fetch_all(&self.pool)
-            .await?;
-            rows.iter()
-                .map(|row| {
-                    Ok($crate::documents::CaseworkerLoad {
-                        caseworker: row.try_get("caseworker")?,
-                        stage: row.try_get("stage")?,
-                        cases: row.try_get("cases")?,
-                    })
-                })
-                .collect()
         }
     };
 }

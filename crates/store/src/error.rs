@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use waymark_domain::{CaseId, LaCode};
 
-use crate::identity::{CaseAccess, UserId};
+use crate::access::CaseAccess;
+use crate::identity::UserId;
 
 /// Result of a store operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

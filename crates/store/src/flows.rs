@@ -1,7 +1,8 @@
 //! Flows counted per LA and month (`kpi_flows`), kept in step with the cases in the same
 //! transaction as every case write, so period figures for every LA together are a sum of a
 //! few thousand counts rather than a read of every case. What counts as a flow is the
-//! domain's ([`waymark_domain::kpi::Flow`], [`KpiFacts::flows`]); the store only adds up.
+//! domain's ([`waymark_domain::kpi::Flow`], [`KpiFacts::flows`]); the store only adds up. They
+//! are read through [`KpiStore::flow_counts`](crate::KpiStore::flow_counts).
 
 use std::collections::BTreeMap;
 
@@ -83,7 +84,7 @@ fn flows_of(summary: &CaseSummary) -> Vec<(Flow, NaiveDate)> {
         .unwrap_or_else(|_| vec![(Flow::RequestReceived, request_received)])
 }
 
-/// How [`Store::flow_counts`](crate::Store::flow_counts) groups its sums.
+/// How [`KpiStore::flow_counts`](crate::KpiStore::flow_counts) groups its sums.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlowGrouping {
     /// One sum per LA and flow over the months asked for.
@@ -153,9 +154,10 @@ pub(crate) fn split_years((first, last): (NaiveDate, NaiveDate)) -> Split {
 pub(crate) const FLOW_COLUMNS: &str = "stage, date_of_birth, request_received, assess_on, \
      assess_yes, issue_on, issue_yes, final_issued_on, final_excused, review_flows";
 
-/// Expands into the backend's `upsert_flows(tx, deltas)`, `read_flow_summary(tx, id, la)`
-/// and the `Store` methods `flow_counts` and `rebuild_flow_counts` (inside the `Store` impl
-/// use [`flow_methods`]; outside it, [`flow_helpers`]).
+/// Expands into the backend's free functions `upsert_flows(tx, deltas)`,
+/// `read_flow_summary(tx, id, la)`, `flow_summary(row)` and `flows_need_counting(pool)`, which
+/// the case writes and `migrate` use (outside any impl). The `KpiStore` methods over the counts
+/// are [`flow_methods`] (inside the backend's `KpiStore` impl).
 macro_rules! flow_helpers {
     ($db:ty) => {
         /// Adds the deltas to the counts, creating rows as needed.
@@ -246,7 +248,8 @@ macro_rules! flow_helpers {
     };
 }
 
-/// Expands into the `Store` methods `flow_counts` and `rebuild_flow_counts` for backend `$db`.
+/// Expands into the [`KpiStore`](crate::KpiStore) methods `flow_counts` and
+/// `rebuild_flow_counts` for backend `$db`.
 macro_rules! flow_methods {
     ($db:ty) => {
         async fn flow_counts(

@@ -1,19 +1,151 @@
-//! Who may use Waymark and how they prove it: user accounts, sign-in rate limiting, sessions,
-//! API tokens, and the relationships (parent, advice, named) that let a professional or parent
-//! see a case. The web layer decides what these mean; the store only keeps them.
+//! Who may use Waymark and how they prove it: user accounts, sign-in rate limiting, sessions
+//! and API tokens: the [`IdentityStore`] trait. The web layer decides what these mean; the
+//! store only keeps them. Why a professional or parent may see a case is
+//! [`AccessStore`](crate::AccessStore)'s.
 //!
 //! Secrets are never stored in the clear: passwords as Argon2id PHC strings, session and API
 //! tokens as SHA-256 hashes (the caller hashes them). The SQL is the same on both backends, so
-//! the methods are written once ([`identity_methods`]) and expanded into each backend's `Store`
-//! impl; the only difference, how a write transaction starts, is each backend's
-//! `begin_write`/`begin_serialised`.
+//! the methods are written once ([`identity_methods`]) and expanded into each backend's
+//! `IdentityStore` impl; the only difference, how a write transaction starts, is each
+//! backend's `begin_write`/`begin_serialised`.
 
 use std::fmt;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sha2::{Digest, Sha256};
+use waymark_domain::LaCode;
 use waymark_domain::actor::Role;
-use waymark_domain::{CaseId, LaCode};
+
+use crate::error::Result;
+
+crate::backend::store_trait! {
+    /// User accounts, sign-in failures and rate limits, sessions and API tokens.
+    pub trait IdentityStore {
+        // Accounts.
+
+        /// Creates a user account; the email is stored trimmed and lower-cased.
+        ///
+        /// Refused with [`StoreError::DuplicateEmail`](crate::StoreError::DuplicateEmail) if
+        /// another account has the address (in any case), and
+        /// [`StoreError::UnknownLa`](crate::StoreError::UnknownLa) if the LA is not registered.
+        async fn create_user(&self, user: NewUser) -> Result<User>;
+
+        /// The user with this id, if there is one.
+        async fn find_user(&self, id: UserId) -> Result<Option<User>>;
+
+        /// The user with this email address, compared case-insensitively, if there is one.
+        async fn find_user_by_email(&self, email: &str) -> Result<Option<User>>;
+
+        /// An LA's users, in the order they were created.
+        async fn list_users(&self, la: &LaCode) -> Result<Vec<User>>;
+
+        /// Replaces a user's password hash (an Argon2id PHC string).
+        /// [`StoreError::UserNotFound`](crate::StoreError::UserNotFound) if there is no such
+        /// user.
+        async fn set_password(&self, id: UserId, password_hash: &str) -> Result<()>;
+
+        /// Sets up (`Some`) or removes (`None`) a user's TOTP second factor.
+        async fn set_totp_secret(&self, id: UserId, secret: Option<&str>) -> Result<()>;
+
+        /// Changes a user's role.
+        async fn set_role(&self, id: UserId, role: Role) -> Result<()>;
+
+        /// Disables or re-enables an account. Disabling also deletes the user's sessions (signs
+        /// them out everywhere), in the same transaction; a disabled user's API tokens stop
+        /// working.
+        async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<()>;
+
+        /// Counts a failed sign-in and returns the user as it now is. In one statement, so
+        /// concurrent failures all count: when the count reaches `lock_after` (and at every
+        /// failure after that, until [`IdentityStore::clear_failed_sign_ins`]), sign-in is
+        /// locked until `now + lock_for`.
+        async fn record_failed_sign_in(
+            &self,
+            id: UserId,
+            now: DateTime<Utc>,
+            lock_after: i32,
+            lock_for: chrono::Duration,
+        ) -> Result<User>;
+
+        /// Resets the failed sign-in count and any lock (after a successful sign-in, or an
+        /// admin unlocking the account).
+        async fn clear_failed_sign_ins(&self, id: UserId) -> Result<()>;
+
+        // Rate limiting, shared by every instance on the database.
+
+        /// Records a hit on `key` (e.g. `"signin:ip:192.0.2.1"`, `"signin:user:7"`) at `now`
+        /// and returns how many hits the key has had in the `window` up to `now`, this one
+        /// included. Hits on the key older than the window are deleted. Concurrent hits on one
+        /// key are serialised, so each sees a different count.
+        async fn count_and_record_hit(
+            &self,
+            key: &str,
+            now: DateTime<Utc>,
+            window: chrono::Duration,
+        ) -> Result<i64>;
+
+        /// Deletes every key's hits from before `before` (housekeeping for keys that are never
+        /// hit again); returns how many were deleted.
+        async fn prune_rate_limit_hits(&self, before: DateTime<Utc>) -> Result<u64>;
+
+        // Sessions (only a SHA-256 hash of each token is stored).
+
+        /// Stores a new session. [`StoreError::UserNotFound`](crate::StoreError::UserNotFound)
+        /// if the user does not exist.
+        async fn create_session(&self, session: Session) -> Result<()>;
+
+        /// The session with this token hash, if there is one. Expired sessions are returned
+        /// too until [`IdentityStore::delete_expired_sessions`] removes them: the caller checks
+        /// `expires_at` and the idle timeout against `last_seen_at`.
+        async fn find_session(&self, token_hash: &str) -> Result<Option<Session>>;
+
+        /// Records activity on a session (for the idle timeout).
+        async fn touch_session(&self, token_hash: &str, now: DateTime<Utc>) -> Result<()>;
+
+        /// Deletes one session (sign out). Deleting a session that is not there is not an
+        /// error.
+        async fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+        /// Deletes every session of a user ("sign out everywhere"); returns how many there
+        /// were.
+        async fn delete_sessions_for_user(&self, id: UserId) -> Result<u64>;
+
+        /// Deletes sessions whose absolute timeout is at or before `now`; returns how many.
+        async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64>;
+
+        // API tokens (personal access tokens; only a SHA-256 hash of each is stored).
+
+        /// Stores a new API token for a user.
+        /// [`StoreError::UserNotFound`](crate::StoreError::UserNotFound) if there is no such
+        /// user.
+        async fn create_api_token(
+            &self,
+            user: UserId,
+            name: &str,
+            token_hash: &str,
+            now: DateTime<Utc>,
+        ) -> Result<ApiToken>;
+
+        /// The token with this hash and its user, if the token is not revoked and the user not
+        /// disabled.
+        async fn find_api_token(&self, token_hash: &str) -> Result<Option<(ApiToken, User)>>;
+
+        /// Records that a token was used.
+        async fn touch_api_token(&self, id: ApiTokenId, now: DateTime<Utc>) -> Result<()>;
+
+        /// A user's tokens, revoked ones included, oldest first.
+        async fn list_api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>>;
+
+        /// Revokes one of a user's tokens; `false` if the user has no such unrevoked token (a
+        /// token of another user is never revoked).
+        async fn revoke_api_token(
+            &self,
+            id: ApiTokenId,
+            user: UserId,
+            now: DateTime<Utc>,
+        ) -> Result<bool>;
+    }
+}
 
 /// A user's number within Waymark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -163,34 +295,6 @@ pub struct ApiToken {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-/// Why a professional or parent may see a case, from when, and until when.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseAccess {
-    /// Who.
-    pub user_id: UserId,
-    /// Which case.
-    pub case_id: CaseId,
-    /// The case's local authority.
-    pub la: LaCode,
-    /// [`CaseAccess::PARENT`], [`CaseAccess::ADVICE`] or [`CaseAccess::NAMED`].
-    pub relation: String,
-    /// When access was granted.
-    pub opened_at: DateTime<Utc>,
-    /// When it ended; `None` while it is open.
-    pub closed_at: Option<DateTime<Utc>>,
-}
-
-impl CaseAccess {
-    /// The user is the child's parent or carer, or the young person.
-    pub const PARENT: &'static str = "parent";
-    /// The user has an open request for their advice (reg 6).
-    pub const ADVICE: &'static str = "advice";
-    /// The user's setting or service is named on the plan.
-    pub const NAMED: &'static str = "named";
-    /// Every relation there is.
-    pub const RELATIONS: [&'static str; 3] = [Self::PARENT, Self::ADVICE, Self::NAMED];
-}
-
 /// A role's name as stored and as typed (`"caseworker"`, ...): the same words as the domain's
 /// serde names.
 pub fn role_name(role: Role) -> &'static str {
@@ -281,9 +385,6 @@ pub(crate) const TOKEN_COLUMNS_T: &str = "t.id AS token_id, t.user_id AS token_u
      t.name AS token_name, t.token_hash, t.created_at AS token_created_at, t.last_used_at, \
      t.revoked_at";
 
-/// The columns of `case_access`.
-pub(crate) const ACCESS_COLUMNS: &str = "user_id, case_id, la_code, relation, opened_at, closed_at";
-
 /// Reads this module's types from a backend's rows by column name.
 macro_rules! from_row {
     ($row:ty) => {
@@ -346,30 +447,15 @@ macro_rules! from_row {
                 Ok(Fetched((token, user)))
             }
         }
-
-        impl sqlx::FromRow<'_, $row> for Fetched<CaseAccess> {
-            fn from_row(row: &$row) -> Result<Self, sqlx::Error> {
-                use sqlx::Row;
-                let la: String = row.try_get("la_code")?;
-                Ok(Fetched(CaseAccess {
-                    user_id: UserId(row.try_get("user_id")?),
-                    case_id: CaseId(row.try_get("case_id")?),
-                    la: LaCode::parse(&la).map_err(|e| bad_column("la_code", e))?,
-                    relation: row.try_get("relation")?,
-                    opened_at: row.try_get("opened_at")?,
-                    closed_at: row.try_get("closed_at")?,
-                }))
-            }
-        }
     };
 }
 
 from_row!(sqlx::sqlite::SqliteRow);
 from_row!(sqlx::postgres::PgRow);
 
-/// Expands into the `Store` methods for accounts, rate limiting, sessions, API tokens and case
-/// access, for backend `$db`. The backend provides `begin_write()` (a write transaction) and
-/// `begin_serialised(lock)` (a write transaction that no other holder of `lock` runs beside).
+/// Expands into the [`IdentityStore`] methods for backend `$db`. The backend provides
+/// `begin_write()` (a write transaction) and `begin_serialised(lock)` (a write transaction that
+/// no other holder of `lock` runs beside).
 macro_rules! identity_methods {
     ($db:ty) => {
         async fn create_user(
@@ -565,12 +651,13 @@ macro_rules! identity_methods {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            let hits: i64 =
-                sqlx::query_scalar("SELECT count(*) FROM rate_limit_hits WHERE key = $1 AND at > $2")
-                    .bind(key)
-                    .bind(since)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let hits: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM rate_limit_hits WHERE key = $1 AND at > $2",
+            )
+            .bind(key)
+            .bind(since)
+            .fetch_one(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok(hits)
         }
@@ -767,101 +854,6 @@ macro_rules! identity_methods {
             .await?
             .rows_affected();
             Ok(revoked > 0)
-        }
-
-        async fn grant_case_access(
-            &self,
-            user: $crate::identity::UserId,
-            case: $crate::CaseId,
-            la: &$crate::LaCode,
-            relation: &str,
-            now: chrono::DateTime<chrono::Utc>,
-        ) -> $crate::Result<()> {
-            $crate::error::check_relation(relation)?;
-            let mut tx = self.begin_write().await?;
-            let in_la: i64 = sqlx::query_scalar($crate::rows::CASE_EXISTS)
-                .bind(case.0)
-                .bind(la.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
-            if in_la == 0 {
-                return Err($crate::StoreError::NotFound { case });
-            }
-            let granted = sqlx::query(
-                "INSERT INTO case_access (user_id, case_id, la_code, relation, opened_at) \
-                 VALUES ($1, $2, $3, $4, $5) \
-                 ON CONFLICT (user_id, case_id, relation) WHERE closed_at IS NULL DO NOTHING",
-            )
-            .bind(user.0)
-            .bind(case.0)
-            .bind(la.as_str())
-            .bind(relation)
-            .bind($crate::identity::micros(now))
-            .execute(&mut *tx)
-            .await;
-            match granted {
-                Ok(_) => {}
-                Err(e) if $crate::error::is_foreign_key_violation(&e) => {
-                    return Err($crate::StoreError::UserNotFound { user });
-                }
-                Err(e) => return Err(e.into()),
-            }
-            tx.commit().await?;
-            Ok(())
-        }
-
-        async fn close_case_access(
-            &self,
-            user: $crate::identity::UserId,
-            case: $crate::CaseId,
-            relation: &str,
-            now: chrono::DateTime<chrono::Utc>,
-        ) -> $crate::Result<bool> {
-            $crate::error::check_relation(relation)?;
-            let closed = sqlx::query(
-                "UPDATE case_access SET closed_at = $1 \
-                 WHERE user_id = $2 AND case_id = $3 AND relation = $4 AND closed_at IS NULL",
-            )
-            .bind($crate::identity::micros(now))
-            .bind(user.0)
-            .bind(case.0)
-            .bind(relation)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-            Ok(closed > 0)
-        }
-
-        async fn open_case_access(
-            &self,
-            user: $crate::identity::UserId,
-            case: $crate::CaseId,
-        ) -> $crate::Result<Vec<$crate::identity::CaseAccess>> {
-            use $crate::identity::{ACCESS_COLUMNS, Fetched};
-            let sql = format!(
-                "SELECT {ACCESS_COLUMNS} FROM case_access \
-                 WHERE user_id = $1 AND case_id = $2 AND closed_at IS NULL ORDER BY id"
-            );
-            let found = sqlx::query_as::<_, Fetched<$crate::identity::CaseAccess>>(&sql)
-                .bind(user.0)
-                .bind(case.0)
-                .fetch_all(&self.pool)
-                .await?;
-            Ok(found.into_iter().map(|Fetched(access)| access).collect())
-        }
-
-        async fn cases_for_user(
-            &self,
-            user: $crate::identity::UserId,
-        ) -> $crate::Result<Vec<$crate::CaseId>> {
-            let cases: Vec<i64> = sqlx::query_scalar(
-                "SELECT DISTINCT case_id FROM case_access \
-                 WHERE user_id = $1 AND closed_at IS NULL ORDER BY case_id",
-            )
-            .bind(user.0)
-            .fetch_all(&self.pool)
-            .await?;
-            Ok(cases.into_iter().map($crate::CaseId).collect())
         }
     };
 }

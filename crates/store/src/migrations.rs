@@ -1,5 +1,6 @@
 //! The schema migrations, embedded in the binary: numbered SQL files under
-//! `crates/store/migrations/{sqlite,postgres}/`, run by [`Store::migrate`](crate::Store::migrate).
+//! `crates/store/migrations/{sqlite,postgres}/`, run by
+//! [`AdminStore::migrate`](crate::AdminStore::migrate).
 //!
 //! They are listed here by hand rather than with `sqlx::migrate!`, whose proc-macro would build
 //! both database drivers a second time. A test checks that the lists match the folders, so a

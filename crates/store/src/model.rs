@@ -75,7 +75,7 @@ pub struct NewEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewCase {
     /// The local authority (tenant) the case belongs to; it must have been registered with
-    /// [`Store::ensure_la`](crate::Store::ensure_la).
+    /// [`AdminStore::ensure_la`](crate::AdminStore::ensure_la).
     pub la: LaCode,
     /// The LA's own reference for the case (e.g. from the system it was imported from): unique
     /// within the LA, and what makes a re-run import skip cases it already created.

@@ -7,11 +7,31 @@
 //! it deletes it, so a replayed callback finds nothing) and only within
 //! [`OIDC_LOGIN_EXPIRY`] of being started. Expired logins are deleted whenever a login is
 //! started or taken, so abandoned ones do not pile up. The SQL is the same on both backends
-//! and written once in [`oidc_methods`].
+//! and written once in [`oidc_methods`], for each backend's [`OidcStore`] impl.
 
 use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
+
+use crate::error::Result;
+
+crate::backend::store_trait! {
+    /// Single sign-on logins in progress.
+    pub trait OidcStore {
+        /// Stores a login started with the identity provider, and deletes logins that have
+        /// expired by its `created_at` ([`OIDC_LOGIN_EXPIRY`]).
+        async fn create_oidc_login(&self, login: &OidcLogin) -> Result<()>;
+
+        /// Takes (returns and deletes) the login whose state has this hash, if there is one
+        /// and it was started within [`OIDC_LOGIN_EXPIRY`] before `now`. A login can be taken
+        /// once: a replayed or expired state finds nothing. Expired logins are deleted too.
+        async fn take_oidc_login(
+            &self,
+            state_hash: &str,
+            now: DateTime<Utc>,
+        ) -> Result<Option<OidcLogin>>;
+    }
+}
 
 /// How long a started login can be finished: 10 minutes, ample for someone to sign in at
 /// their provider, short enough that a leaked `state` is soon useless.
@@ -40,7 +60,7 @@ impl fmt::Debug for OidcLogin {
     }
 }
 
-/// Expands into the `Store` methods for single sign-on logins, for backend `$db`.
+/// Expands into the [`OidcStore`] methods for backend `$db`.
 macro_rules! oidc_methods {
     ($db:ty) => {
         async fn create_oidc_login(&self, login: &$crate::oidc::OidcLogin) -> $crate::Result<()> {

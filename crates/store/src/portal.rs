@@ -1,14 +1,105 @@
 //! The multi-agency portal's records: organisations and their staff, single-use invitations,
-//! messages on a case, what families and professionals write (saved as they type), and the
-//! outbox of notifications. The SQL is the same on both backends and expands into each
-//! backend's `Store` impl (migration 0008).
+//! messages on a case, and what families and professionals write (saved as they type): the
+//! [`PortalStore`] trait. The SQL is the same on both backends and expands into each
+//! backend's `PortalStore` impl (`portal_methods`; migration 0008). Who may see a case is
+//! [`AccessStore`](crate::AccessStore)'s; the notifications the portal sends are queued in the
+//! [`outbox`](crate::outbox).
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 use waymark_domain::actor::Role;
 use waymark_domain::{CaseId, LaCode};
 
-use crate::identity::UserId;
+use crate::error::Result;
+use crate::identity::{User, UserId};
+
+/// Moved to [`outbox`](crate::outbox); kept here for the code that names them by this path.
+pub use crate::outbox::{NewNotification, Notification};
+
+crate::backend::store_trait! {
+    /// Organisations, invitations, messages and contributions.
+    pub trait PortalStore {
+        /// Registers an organisation the council works with.
+        async fn create_organisation(
+            &self,
+            la: &LaCode,
+            kind: &str,
+            name: &str,
+            urn: Option<&str>,
+        ) -> Result<Organisation>;
+
+        /// An LA's organisations, by name.
+        async fn organisations(&self, la: &LaCode) -> Result<Vec<Organisation>>;
+
+        /// Adds a user to an organisation's staff (or changes whether they are its admin).
+        async fn add_organisation_member(
+            &self,
+            organisation: i64,
+            user: UserId,
+            admin: bool,
+        ) -> Result<()>;
+
+        /// The organisations a user works for, and whether they are its admin.
+        async fn memberships(&self, user: UserId) -> Result<Vec<(Organisation, bool)>>;
+
+        /// An organisation's staff, and which are its admins.
+        async fn organisation_members(&self, organisation: i64) -> Result<Vec<(UserId, bool)>>;
+
+        /// Stores an invitation. [`StoreError::NotFound`](crate::StoreError::NotFound) if its
+        /// case is not one of the LA's.
+        async fn create_invitation(&self, invitation: &NewInvitation) -> Result<i64>;
+
+        /// The invitation with this token hash.
+        async fn find_invitation(&self, token_hash: &str) -> Result<Option<Invitation>>;
+
+        /// An LA's invitations, newest first.
+        async fn invitations(&self, la: &LaCode) -> Result<Vec<Invitation>>;
+
+        /// Uses an invitation, once: in one transaction, marks it used, makes the account (or
+        /// takes the signed-in one), joins the organisation and opens the access to the case.
+        /// `Ok(Err(problem))` if it is unknown, used or expired: nothing is changed.
+        async fn accept_invitation(
+            &self,
+            token_hash: &str,
+            acceptance: Acceptance,
+            now: DateTime<Utc>,
+        ) -> Result<std::result::Result<User, InvitationProblem>>;
+
+        /// Adds a message to a case's thread with a participant; returns its number.
+        async fn post_message(&self, la: &LaCode, message: &Message) -> Result<i64>;
+
+        /// A thread, oldest first.
+        async fn thread(
+            &self,
+            la: &LaCode,
+            case: CaseId,
+            participant: UserId,
+        ) -> Result<Vec<Message>>;
+
+        /// A case's threads, most recent first.
+        async fn threads(&self, la: &LaCode, case: CaseId) -> Result<Vec<ThreadSummary>>;
+
+        /// Marks the other side's messages in a thread as read; returns how many.
+        async fn mark_thread_read(
+            &self,
+            la: &LaCode,
+            case: CaseId,
+            participant: UserId,
+            by_participant: bool,
+            now: DateTime<Utc>,
+        ) -> Result<u64>;
+
+        /// Saves what someone is writing on a case (replacing what was saved of that part).
+        async fn save_contribution(&self, la: &LaCode, contribution: &Contribution) -> Result<()>;
+
+        /// What has been written on a case of one kind, by everyone.
+        async fn contributions(
+            &self,
+            la: &LaCode,
+            case: CaseId,
+            kind: &str,
+        ) -> Result<Vec<Contribution>>;
+    }
+}
 
 /// The kinds of organisation.
 pub const ORGANISATION_KINDS: [&str; 5] = [
@@ -174,69 +265,11 @@ pub struct Contribution {
     pub submitted_at: Option<DateTime<Utc>>,
 }
 
-/// A notification to queue.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewNotification {
-    /// The council it is from.
-    pub la: Option<LaCode>,
-    /// Which message (`invite`, `advice_requested`, ...).
-    pub template: String,
-    /// The email address.
-    pub recipient: String,
-    /// What fills the template: a first name and a link, nothing more personal.
-    pub personalisation: Value,
-    /// Queuing the same key twice queues it once.
-    pub idempotency_key: String,
-    /// When.
-    pub created_at: DateTime<Utc>,
-}
-
-/// A queued notification.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Notification {
-    /// Its number.
-    pub id: i64,
-    /// The council it is from.
-    pub la: Option<LaCode>,
-    /// Which message.
-    pub template: String,
-    /// The email address.
-    pub recipient: String,
-    /// What fills the template.
-    pub personalisation: Value,
-    /// Its idempotency key (also sent to the provider as its reference).
-    pub idempotency_key: String,
-    /// When it was queued.
-    pub created_at: DateTime<Utc>,
-    /// Sending attempts so far (counting the one in progress, once claimed).
-    pub attempts: i32,
-    /// Not before then.
-    pub next_attempt_at: DateTime<Utc>,
-    /// When it was sent.
-    pub sent_at: Option<DateTime<Utc>>,
-    /// The provider's id for it.
-    pub provider_reference: Option<String>,
-    /// The last failure.
-    pub last_error: Option<String>,
-}
-
 pub(crate) const INVITATION_COLUMNS: &str = "id, la_code, email, name, role, young_person, \
      organisation_id, organisation_admin, case_id, relation, invited_by, created_at, \
      expires_at, used_at, user_id";
 
-pub(crate) const NOTIFICATION_COLUMNS: &str = "id, la_code, template, recipient, \
-     personalisation, idempotency_key, created_at, attempts, next_attempt_at, sent_at, \
-     provider_reference, last_error";
-
-/// Reads an optional LA code column.
-pub(crate) fn la_of(code: Option<String>) -> crate::Result<Option<LaCode>> {
-    code.map(|c| {
-        LaCode::parse(&c).map_err(|e| crate::StoreError::Decode(format!("bad LA code: {e}")))
-    })
-    .transpose()
-}
-
-/// Expands into the portal methods for backend `$db`.
+/// Expands into the [`PortalStore`] methods for backend `$db`.
 macro_rules! portal_methods {
     ($db:ty) => {
         async fn create_organisation(
@@ -334,7 +367,7 @@ macro_rules! portal_methods {
                     Ok((
                         $crate::portal::Organisation {
                             id: r.try_get("id")?,
-                            la: $crate::portal::la_of(Some(la))?.ok_or_else(|| {
+                            la: $crate::rows::la_of(Some(la))?.ok_or_else(|| {
                                 $crate::StoreError::Decode("organisation without LA".into())
                             })?,
                             kind: r.try_get("kind")?,
@@ -728,149 +761,12 @@ macro_rules! portal_methods {
                 .collect()
         }
 
-        async fn case_participants(
-            &self,
-            la: &waymark_domain::LaCode,
-            case: waymark_domain::CaseId,
-        ) -> $crate::Result<Vec<$crate::identity::CaseAccess>> {
-            use sqlx::Row;
-            let rows = sqlx::query(
-                "SELECT user_id, case_id, la_code, relation, opened_at, closed_at \
-                 FROM case_access WHERE la_code = $1 AND case_id = $2 AND closed_at IS NULL \
-                 ORDER BY id",
-            )
-            .bind(la.as_str())
-            .bind(case.0)
-            .fetch_all(&self.pool)
-            .await?;
-            rows.iter()
-                .map(|r| {
-                    Ok($crate::identity::CaseAccess {
-                        user_id: $crate::identity::UserId(r.try_get("user_id")?),
-                        case_id: waymark_domain::CaseId(r.try_get("case_id")?),
-                        la: la.clone(),
-                        relation: r.try_get("relation")?,
-                        opened_at: r.try_get("opened_at")?,
-                        closed_at: r.try_get("closed_at")?,
-                    })
-                })
-                .collect()
-        }
-
-        async fn enqueue_notification(
-            &self,
-            notification: &$crate::portal::NewNotification,
-        ) -> $crate::Result<bool> {
-            let at = $crate::identity::micros(notification.created_at);
-            let inserted = sqlx::query(
-                "INSERT INTO outbox (la_code, template, recipient, personalisation, \
-                 idempotency_key, created_at, next_attempt_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING",
-            )
-            .bind(notification.la.as_ref().map(|l| l.as_str().to_string()))
-            .bind(&notification.template)
-            .bind(&notification.recipient)
-            .bind(notification.personalisation.to_string())
-            .bind(&notification.idempotency_key)
-            .bind(at)
-            .bind(at)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-            Ok(inserted == 1)
-        }
-
-        async fn claim_notifications(
-            &self,
-            now: chrono::DateTime<chrono::Utc>,
-            lease: chrono::Duration,
-            limit: i64,
-        ) -> $crate::Result<Vec<$crate::portal::Notification>> {
-            let now = $crate::identity::micros(now);
-            let mut tx = self.begin_serialised($crate::portal::OUTBOX_LOCK).await?;
-            let ids: Vec<i64> = sqlx::query_scalar(
-                "SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $1 \
-                 AND (locked_until IS NULL OR locked_until <= $1) ORDER BY id LIMIT $2",
-            )
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await?;
-            let mut claimed = Vec::with_capacity(ids.len());
-            for id in ids {
-                let sql = format!(
-                    "UPDATE outbox SET locked_until = $1, attempts = attempts + 1 WHERE id = $2 \
-                     RETURNING {}",
-                    $crate::portal::NOTIFICATION_COLUMNS
-                );
-                let row = sqlx::query(&sql)
-                    .bind(now + lease)
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                claimed.push(Self::notification_of(&row)?);
-            }
-            tx.commit().await?;
-            Ok(claimed)
-        }
-
-        async fn mark_notification_sent(
-            &self,
-            id: i64,
-            now: chrono::DateTime<chrono::Utc>,
-            provider_reference: Option<&str>,
-        ) -> $crate::Result<()> {
-            sqlx::query(
-                "UPDATE outbox SET sent_at = $1, provider_reference = $2, locked_until = NULL, \
-                 last_error = NULL WHERE id = $3",
-            )
-            .bind($crate::identity::micros(now))
-            .bind(provider_reference)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-            Ok(())
-        }
-
-        async fn mark_notification_failed(
-            &self,
-            id: i64,
-            error: &str,
-            next_attempt_at: chrono::DateTime<chrono::Utc>,
-        ) -> $crate::Result<()> {
-            sqlx::query(
-                "UPDATE outbox SET last_error = $1, next_attempt_at = $2, locked_until = NULL \
-                 WHERE id = $3 AND sent_at IS NULL",
-            )
-            .bind(error)
-            .bind($crate::identity::micros(next_attempt_at))
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-            Ok(())
-        }
-
-        async fn notifications(
-            &self,
-            limit: i64,
-        ) -> $crate::Result<Vec<$crate::portal::Notification>> {
-            let sql = format!(
-                "SELECT {} FROM outbox ORDER BY id DESC LIMIT $1",
-                $crate::portal::NOTIFICATION_COLUMNS
-            );
-            let rows = sqlx::query(&sql).bind(limit).fetch_all(&self.pool).await?;
-            rows.iter().map(Self::notification_of).collect()
-        }
     };
 }
 
 pub(crate) use portal_methods;
 
-/// The lock that serialises outbox claims on PostgreSQL (any number that no other writer
-/// uses).
-pub(crate) const OUTBOX_LOCK: i64 = 0x6f75_7462_6f78;
-
-/// Expands into the row readers the portal methods use, as inherent functions of `$store`.
+/// Expands into the row reader the portal methods use, as an inherent function of `$store`.
 macro_rules! portal_rows {
     ($store:ty, $row:ty) => {
         impl $store {
@@ -879,7 +775,7 @@ macro_rules! portal_rows {
                 let la: String = r.try_get("la_code")?;
                 Ok($crate::portal::Invitation {
                     id: r.try_get("id")?,
-                    la: $crate::portal::la_of(Some(la))?.ok_or_else(|| {
+                    la: $crate::rows::la_of(Some(la))?.ok_or_else(|| {
                         $crate::StoreError::Decode("invitation without LA".into())
                     })?,
                     email: r.try_get("email")?,
@@ -899,27 +795,6 @@ macro_rules! portal_rows {
                     user_id: r
                         .try_get::<Option<i64>, _>("user_id")?
                         .map($crate::identity::UserId),
-                })
-            }
-
-            fn notification_of(r: &$row) -> $crate::Result<$crate::portal::Notification> {
-                use sqlx::Row;
-                let personalisation: String = r.try_get("personalisation")?;
-                Ok($crate::portal::Notification {
-                    id: r.try_get("id")?,
-                    la: $crate::portal::la_of(r.try_get("la_code")?)?,
-                    template: r.try_get("template")?,
-                    recipient: r.try_get("recipient")?,
-                    personalisation: serde_json::from_str(&personalisation).map_err(|e| {
-                        $crate::StoreError::Decode(format!("notification personalisation: {e}"))
-                    })?,
-                    idempotency_key: r.try_get("idempotency_key")?,
-                    created_at: r.try_get("created_at")?,
-                    attempts: r.try_get("attempts")?,
-                    next_attempt_at: r.try_get("next_attempt_at")?,
-                    sent_at: r.try_get("sent_at")?,
-                    provider_reference: r.try_get("provider_reference")?,
-                    last_error: r.try_get("last_error")?,
                 })
             }
         }

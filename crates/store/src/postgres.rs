@@ -20,7 +20,10 @@ use crate::migrations;
 use crate::model::{BatchOutcome, CaseSummary, NewCase, NewEvent, StoredCase, StoredEvent};
 use crate::pg_tools::{self, split_password};
 use crate::rows::{self, CaseRow, EventRow};
-use crate::{CaseId, LaCode, Store, version_of};
+use crate::{
+    AccessStore, AdminStore, AuditStore, CaseId, CaseStore, CaseloadStore, DocumentStore,
+    IdentityStore, KpiStore, LaCode, OidcStore, OutboxStore, PortalStore, SettingStore, version_of,
+};
 
 /// A case store in a PostgreSQL database.
 #[derive(Clone)]
@@ -86,15 +89,7 @@ impl PgStore {
     }
 }
 
-impl Store for PgStore {
-    crate::settings::settings_methods!(sqlx::Postgres);
-    crate::caseload::caseload_methods!(sqlx::Postgres, "'{}'::jsonb", "cases");
-    crate::documents::document_methods!(sqlx::Postgres);
-    crate::portal::portal_methods!(sqlx::Postgres);
-    crate::identity::identity_methods!(sqlx::Postgres);
-    crate::audit::audit_methods!(sqlx::Postgres);
-    crate::oidc::oidc_methods!(sqlx::Postgres);
-
+impl AdminStore for PgStore {
     async fn migrate(&self) -> Result<()> {
         migrations::postgres().await?.run(&self.pool).await?;
         if flows_need_counting(&self.pool).await? {
@@ -114,9 +109,6 @@ impl Store for PgStore {
         .await?;
         Ok(())
     }
-
-    crate::flows::flow_methods!(sqlx::Postgres);
-    crate::case_methods::case_methods!(sqlx::Postgres, "now()");
 
     async fn integrity_check(&self) -> Result<()> {
         let mismatch: Option<rows::MismatchRow> = sqlx::query_as(rows::MISMATCH_SQL)
@@ -163,6 +155,51 @@ impl Store for PgStore {
             .await?;
         Ok(!has_data)
     }
+}
+
+impl CaseStore for PgStore {
+    crate::case_methods::case_methods!(sqlx::Postgres, "now()");
+}
+
+impl CaseloadStore for PgStore {
+    crate::caseload::caseload_methods!(sqlx::Postgres, "'{}'::jsonb");
+}
+
+impl KpiStore for PgStore {
+    crate::kpi::kpi_methods!(sqlx::Postgres, "cases");
+    crate::flows::flow_methods!(sqlx::Postgres);
+}
+
+impl DocumentStore for PgStore {
+    crate::documents::document_methods!(sqlx::Postgres);
+}
+
+impl PortalStore for PgStore {
+    crate::portal::portal_methods!(sqlx::Postgres);
+}
+
+impl OutboxStore for PgStore {
+    crate::outbox::outbox_methods!(sqlx::Postgres);
+}
+
+impl SettingStore for PgStore {
+    crate::settings::settings_methods!(sqlx::Postgres);
+}
+
+impl IdentityStore for PgStore {
+    crate::identity::identity_methods!(sqlx::Postgres);
+}
+
+impl AccessStore for PgStore {
+    crate::access::access_methods!(sqlx::Postgres);
+}
+
+impl AuditStore for PgStore {
+    crate::audit::audit_methods!(sqlx::Postgres);
+}
+
+impl OidcStore for PgStore {
+    crate::oidc::oidc_methods!(sqlx::Postgres);
 }
 
 crate::flows::flow_helpers!(sqlx::Postgres);
@@ -233,3 +270,4 @@ async fn target_has_data(conn: &mut PgConnection) -> Result<bool> {
 }
 
 crate::portal::portal_rows!(PgStore, sqlx::postgres::PgRow);
+crate::outbox::outbox_rows!(PgStore, sqlx::postgres::PgRow);

@@ -252,3 +252,11 @@ pub(crate) const CASES_PER_INSERT: usize = 500;
 
 /// Events per multi-row `INSERT` (6 parameters each).
 pub(crate) const EVENTS_PER_INSERT: usize = 1000;
+
+/// Reads an optional LA code column.
+pub(crate) fn la_of(code: Option<String>) -> crate::Result<Option<LaCode>> {
+    code.map(|c| {
+        LaCode::parse(&c).map_err(|e| crate::StoreError::Decode(format!("bad LA code: {e}")))
+    })
+    .transpose()
+}

@@ -1,5 +1,25 @@
-//! The register of schools and settings a plan can name. The SQL is the same on both
-//! backends, so the methods are written once and expanded into each backend's `Store` impl.
+//! The register of schools and settings a plan can name (from GIAS): the [`SettingStore`]
+//! trait. The SQL is the same on both backends, so the methods are written once
+//! ([`settings_methods`]) and expanded into each backend's `SettingStore` impl.
+
+use std::collections::HashSet;
+
+use crate::error::Result;
+
+crate::backend::store_trait! {
+    /// The register of schools and settings.
+    pub trait SettingStore {
+        /// Adds settings to the register, or updates those whose URN it has; returns how many
+        /// rows were written.
+        async fn upsert_settings(&self, settings: Vec<Setting>) -> Result<u64>;
+
+        /// The setting with this URN, if the register has it.
+        async fn find_setting(&self, urn: &str) -> Result<Option<Setting>>;
+
+        /// Every URN in the register, for checking many placements at once (an import).
+        async fn setting_urns(&self) -> Result<HashSet<String>>;
+    }
+}
 
 /// A school, college or setting in the register.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,7 +39,7 @@ pub struct Setting {
 /// How many settings one INSERT carries (5 binds each, well under both backends' limits).
 pub(crate) const SETTINGS_PER_INSERT: usize = 1000;
 
-/// Expands into the `Store` methods for the settings register, for backend `$db`.
+/// Expands into the [`SettingStore`] methods for backend `$db`.
 macro_rules! settings_methods {
     ($db:ty) => {
         async fn upsert_settings(&self, settings: Vec<$crate::settings::Setting>) -> Result<u64> {

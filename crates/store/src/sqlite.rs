@@ -22,7 +22,10 @@ use crate::files::{blocking, remove_if_present, sibling, sync_file, sync_parent_
 use crate::migrations;
 use crate::model::{BatchOutcome, CaseSummary, NewCase, NewEvent, StoredCase, StoredEvent};
 use crate::rows::{self, CaseRow, EventRow};
-use crate::{CaseId, LaCode, Store, version_of};
+use crate::{
+    AccessStore, AdminStore, AuditStore, CaseId, CaseStore, CaseloadStore, DocumentStore,
+    IdentityStore, KpiStore, LaCode, OidcStore, OutboxStore, PortalStore, SettingStore, version_of,
+};
 
 /// How long a statement waits for another connection's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -101,15 +104,7 @@ impl SqliteStore {
     }
 }
 
-impl Store for SqliteStore {
-    crate::settings::settings_methods!(sqlx::Sqlite);
-    crate::caseload::caseload_methods!(sqlx::Sqlite, "'{}'", "cases INDEXED BY cases_la_kpi");
-    crate::documents::document_methods!(sqlx::Sqlite);
-    crate::portal::portal_methods!(sqlx::Sqlite);
-    crate::identity::identity_methods!(sqlx::Sqlite);
-    crate::audit::audit_methods!(sqlx::Sqlite);
-    crate::oidc::oidc_methods!(sqlx::Sqlite);
-
+impl AdminStore for SqliteStore {
     async fn migrate(&self) -> Result<()> {
         migrations::sqlite().await?.run(&self.pool).await?;
         if flows_need_counting(&self.pool).await? {
@@ -129,9 +124,6 @@ impl Store for SqliteStore {
         .await?;
         Ok(())
     }
-
-    crate::flows::flow_methods!(sqlx::Sqlite);
-    crate::case_methods::case_methods!(sqlx::Sqlite, "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')");
 
     async fn integrity_check(&self) -> Result<()> {
         let mut conn = self.pool.acquire().await?;
@@ -174,6 +166,51 @@ impl Store for SqliteStore {
             .await?;
         Ok(!has_data)
     }
+}
+
+impl CaseStore for SqliteStore {
+    crate::case_methods::case_methods!(sqlx::Sqlite, "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')");
+}
+
+impl CaseloadStore for SqliteStore {
+    crate::caseload::caseload_methods!(sqlx::Sqlite, "'{}'");
+}
+
+impl KpiStore for SqliteStore {
+    crate::kpi::kpi_methods!(sqlx::Sqlite, "cases INDEXED BY cases_la_kpi");
+    crate::flows::flow_methods!(sqlx::Sqlite);
+}
+
+impl DocumentStore for SqliteStore {
+    crate::documents::document_methods!(sqlx::Sqlite);
+}
+
+impl PortalStore for SqliteStore {
+    crate::portal::portal_methods!(sqlx::Sqlite);
+}
+
+impl OutboxStore for SqliteStore {
+    crate::outbox::outbox_methods!(sqlx::Sqlite);
+}
+
+impl SettingStore for SqliteStore {
+    crate::settings::settings_methods!(sqlx::Sqlite);
+}
+
+impl IdentityStore for SqliteStore {
+    crate::identity::identity_methods!(sqlx::Sqlite);
+}
+
+impl AccessStore for SqliteStore {
+    crate::access::access_methods!(sqlx::Sqlite);
+}
+
+impl AuditStore for SqliteStore {
+    crate::audit::audit_methods!(sqlx::Sqlite);
+}
+
+impl OidcStore for SqliteStore {
+    crate::oidc::oidc_methods!(sqlx::Sqlite);
 }
 
 crate::flows::flow_helpers!(sqlx::Sqlite);
@@ -343,3 +380,4 @@ async fn check_snapshot(staged: &Path) -> Result<()> {
 }
 
 crate::portal::portal_rows!(SqliteStore, sqlx::sqlite::SqliteRow);
+crate::outbox::outbox_rows!(SqliteStore, sqlx::sqlite::SqliteRow);

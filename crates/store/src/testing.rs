@@ -26,7 +26,7 @@ use sqlx::{Connection, PgConnection};
 use tempfile::TempDir;
 
 use crate::pg_tools::{PG_BIN_ENV, pg_program};
-use crate::{Backend, Store};
+use crate::{AdminStore, Backend};
 
 /// A throwaway PostgreSQL cluster, stopped and deleted when dropped.
 #[derive(Debug)]

@@ -21,7 +21,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use support::*;
-use waymark_store::{Store, connect};
+use waymark_store::connect;
+use waymark_store::prelude::*;
 
 const DB_ENV: &str = "WAYMARK_CRASH_DB";
 const ROUND_ENV: &str = "WAYMARK_CRASH_ROUND";

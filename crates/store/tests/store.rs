@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use support::*;
 use tokio::sync::Barrier;
+use waymark_store::prelude::*;
 use waymark_store::testing::{TestBackend, TestDb};
-use waymark_store::{Backend, BatchOutcome, CaseId, Store, StoreError, restore};
+use waymark_store::{Backend, BatchOutcome, CaseId, StoreError, restore};
 
 /// Runs plain SQL that the store's interface never would, returning the database's answer.
 async fn raw_execute(store: &Backend, sql: &str) -> Result<u64, sqlx::Error> {

@@ -9,7 +9,7 @@
 
 use std::net::SocketAddr;
 
-use waymark_store::Store;
+use waymark_store::prelude::*;
 use waymark_web::Config;
 
 #[tokio::main]

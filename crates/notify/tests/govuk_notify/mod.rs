@@ -9,7 +9,7 @@ use chrono::Utc;
 use serde_json::json;
 use waymark_notify::worker::deliver_due;
 use waymark_notify::{NotifyApiKey, NotifySender};
-use waymark_store::Store;
+use waymark_store::prelude::*;
 use waymark_store::testing::TestBackend;
 
 use crate::support::fake_notify::{FakeNotify, SERVICE_ID, api_key};

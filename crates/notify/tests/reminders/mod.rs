@@ -9,8 +9,9 @@ use waymark_store::cases::{self, LoadedCase};
 use waymark_store::domain::actor::{Actor, Role};
 use waymark_store::domain::case::{AdviceKind, Child, Request};
 use waymark_store::domain::command::{Command, NewRequest};
+use waymark_store::prelude::*;
 use waymark_store::testing::TestBackend;
-use waymark_store::{Backend, CaseAccess, NewUser, Store, User};
+use waymark_store::{Backend, CaseAccess, NewUser, User};
 
 use crate::on_both_backends;
 use crate::support::{fresh, la, outbox};

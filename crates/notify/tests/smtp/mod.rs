@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use waymark_notify::SmtpSender;
 use waymark_notify::smtp::message_id;
 use waymark_notify::worker::deliver_due;
-use waymark_store::Store;
+use waymark_store::prelude::*;
 use waymark_store::testing::TestBackend;
 
 use crate::support::smtp_sink::SmtpSink;

@@ -13,8 +13,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use waymark_notify::{Sender, WorkerSettings, run_worker};
 use waymark_store::portal::{NewNotification, Notification};
+use waymark_store::prelude::*;
 use waymark_store::testing::{TestBackend, TestDb};
-use waymark_store::{Backend, LaCode, Store};
+use waymark_store::{Backend, LaCode};
 
 /// Makes one test per backend of each `async fn(TestBackend)` named.
 #[macro_export]

@@ -9,8 +9,8 @@ use std::time::Duration;
 use chrono::Utc;
 use waymark_notify::smtp::message_id;
 use waymark_notify::{SendError, Sender, SmtpSender, WorkerSettings};
-use waymark_store::Store;
 use waymark_store::portal::Notification;
+use waymark_store::prelude::*;
 use waymark_store::testing::TestBackend;
 
 use crate::on_both_backends;

@@ -9,8 +9,9 @@ use waymark_domain::command::{Command, NewRequest};
 use waymark_store::caseload::CaseloadQuery;
 use waymark_store::cases;
 use waymark_store::documents::{NewDocument, PlanDraft};
+use waymark_store::prelude::*;
 use waymark_store::testing::TestBackend;
-use waymark_store::{Backend, CaseId, Store, StoreError};
+use waymark_store::{Backend, CaseId, StoreError};
 
 use super::{fresh, la};
 

@@ -9,8 +9,9 @@ use waymark_domain::actor::{Actor, Role};
 use waymark_domain::case::{AdviceKind, Child, Placement, PlanSections, Request, Stage};
 use waymark_domain::command::{Command, NewRequest, Refusal};
 use waymark_store::cases::{self, CaseError, LoadedCase};
+use waymark_store::prelude::*;
 use waymark_store::testing::TestBackend;
-use waymark_store::{Backend, Setting, Store, StoreError};
+use waymark_store::{Backend, Setting, StoreError};
 
 use super::{fresh, la};
 

@@ -8,10 +8,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use tokio::sync::Barrier;
 use waymark_domain::actor::Role;
+use waymark_store::prelude::*;
 use waymark_store::testing::{TestBackend, TestDb};
 use waymark_store::{
     Backend, CaseAccess, CaseId, NewAuditEntry, NewUser, OIDC_LOGIN_EXPIRY, OidcLogin, Session,
-    Store, StoreError, User, UserId, restore,
+    StoreError, User, UserId, restore,
 };
 
 use super::{fresh, la, new_case, raw_execute};

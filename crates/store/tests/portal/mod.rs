@@ -10,8 +10,9 @@ use waymark_domain::command::NewRequest;
 use waymark_store::portal::{
     Acceptance, Contribution, InvitationProblem, Message, NewInvitation, NewNotification,
 };
+use waymark_store::prelude::*;
 use waymark_store::testing::TestBackend;
-use waymark_store::{CaseId, NewUser, Store, UserId, cases};
+use waymark_store::{CaseId, NewUser, UserId, cases};
 
 use super::{fresh, la};
 

@@ -3,14 +3,16 @@
 //!
 //! 1. `GET /sign-in/sso` starts a login: a random `state`, `nonce` and PKCE verifier; the
 //!    nonce and verifier are stored in the database under a hash of the state
-//!    ([`Store::create_oidc_login`]), the state goes in a cookie ([`cookies::SSO`],
-//!    `SameSite=Lax` so that it comes back with the provider's redirect, for 10 minutes) that
-//!    binds the login to this browser, and the browser is sent to the provider.
+//!    ([`OidcStore::create_oidc_login`](waymark_store::OidcStore::create_oidc_login)), the
+//!    state goes in a cookie ([`cookies::SSO`], `SameSite=Lax` so that it comes back with the
+//!    provider's redirect, for 10 minutes) that binds the login to this browser, and the
+//!    browser is sent to the provider.
 //! 2. The provider sends the browser back to `GET /sign-in/sso/callback?code&state`. The state
 //!    must match the cookie (so nobody can finish their own login in someone else's browser)
 //!    and name a login started in the last 10 minutes that has not been finished
-//!    ([`Store::take_oidc_login`] deletes it: a state works once). The code is exchanged, the
-//!    ID token verified, and its verified email looked up among Waymark's accounts.
+//!    ([`OidcStore::take_oidc_login`](waymark_store::OidcStore::take_oidc_login) deletes it:
+//!    a state works once). The code is exchanged, the ID token verified, and its verified
+//!    email looked up among Waymark's accounts.
 //! 3. Only an existing, enabled account of LA staff (caseworker, manager, admin) is signed in:
 //!    Waymark creates no accounts from single sign-on. The session starts exactly as after a
 //!    password ([`crate::session::start`]: any earlier session in the browser ends, the

@@ -1,8 +1,8 @@
 //! The user's own account, and administrators managing their LA's accounts.
 
 use chrono::Utc;
-use waymark_store::Store;
 use waymark_store::domain::actor::Role;
+use waymark_store::prelude::*;
 
 use crate::app::{Browser, PASSWORD, TestApp, input_value};
 

@@ -8,8 +8,9 @@ use reqwest::header::HeaderMap;
 use reqwest::{Client, StatusCode, redirect};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use waymark_store::Backend;
+use waymark_store::prelude::*;
 use waymark_store::testing::TestDb;
-use waymark_store::{Backend, Store};
 use waymark_web::{AppState, Config};
 
 /// The LA name every test app runs as.

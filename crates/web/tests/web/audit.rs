@@ -1,8 +1,8 @@
 //! Reading and changing personal data leaves an entry in the audit trail (ids only), and
 //! administrators can see who looked at a case.
 
-use waymark_store::Store;
 use waymark_store::domain::actor::Role;
+use waymark_store::prelude::*;
 
 use crate::app::{LA_CODE, TestApp, la_code};
 

@@ -6,8 +6,9 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 use reqwest::multipart;
+use waymark_store::CaseId;
 use waymark_store::domain::actor::Role;
-use waymark_store::{CaseId, Store};
+use waymark_store::prelude::*;
 use waymark_web::Config;
 use waymark_web::forms::VirusScanner;
 

@@ -4,8 +4,8 @@
 //! rules' refusals (422 with the error summary, nothing written), and the audit trail.
 
 use chrono::{Months, NaiveDate};
-use waymark_store::Store;
 use waymark_store::domain::actor::Role;
+use waymark_store::prelude::*;
 
 use crate::app::{LA_CODE, TestApp, la_code};
 use crate::case_pages::{act, case_version, days_ago};

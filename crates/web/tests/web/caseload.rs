@@ -11,7 +11,8 @@ use waymark_store::domain::case::{Child, Placement, Request};
 use waymark_store::domain::clock::ExceptionKind;
 use waymark_store::domain::command::{Command, NewRequest};
 use waymark_store::domain::upn::upn_check_letter;
-use waymark_store::{CaseId, Store, User};
+use waymark_store::prelude::*;
+use waymark_store::{CaseId, User};
 
 use crate::app::{Browser, LA_CODE, OTHER_LA_CODE, Page, TestApp, attribute_values, la_code};
 

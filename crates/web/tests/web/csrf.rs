@@ -1,8 +1,8 @@
 //! Every state-changing form needs the page's CSRF token: without it the answer is 403 "Your
 //! form has expired" and nothing changes.
 
-use waymark_store::Store;
 use waymark_store::domain::actor::Role;
+use waymark_store::prelude::*;
 
 use crate::app::{Browser, LA_CODE, PASSWORD, TestApp, la_code};
 

@@ -476,4 +476,4 @@ async fn another_las_case_and_user_are_not_found_even_to_its_staff_peers() {
     assert!(!page.body.contains("Ada Child"), "{}", page.body);
 }
 
-use waymark_store::Store;
+use waymark_store::prelude::*;

@@ -15,7 +15,8 @@ use chrono::Utc;
 use reqwest::{Client, StatusCode, Url, redirect};
 use tokio::net::TcpListener;
 use waymark_store::domain::actor::Role;
-use waymark_store::{LaCode, NewUser, Store, User};
+use waymark_store::prelude::*;
+use waymark_store::{LaCode, NewUser, User};
 use waymark_web::oidc::OidcConfig;
 use waymark_web::{Config, nav, token};
 

@@ -12,7 +12,8 @@ use waymark_store::documents::NewDocument;
 use waymark_store::domain::actor::{Actor, Role};
 use waymark_store::domain::case::PlanSections;
 use waymark_store::domain::command::Command;
-use waymark_store::{CaseAccess, CaseId, Store, User};
+use waymark_store::prelude::*;
+use waymark_store::{CaseAccess, CaseId, User};
 
 use crate::app::{Browser, LA_CODE, Page, TestApp, la_code};
 

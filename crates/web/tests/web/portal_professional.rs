@@ -13,7 +13,8 @@ use waymark_store::domain::case::{AdviceKind, Placement, PlanSections};
 use waymark_store::domain::command::Command;
 use waymark_store::domain::event::Event;
 use waymark_store::portal::NewInvitation;
-use waymark_store::{CaseAccess, CaseId, NewUser, Store, User};
+use waymark_store::prelude::*;
+use waymark_store::{CaseAccess, CaseId, NewUser, User};
 
 use crate::app::{Browser, LA_CODE, OTHER_LA_CODE, PASSWORD, Page, TestApp, input_value, la_code};
 

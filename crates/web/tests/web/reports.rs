@@ -8,7 +8,8 @@ use waymark_store::domain::actor::{Actor, Role};
 use waymark_store::domain::case::AdviceKind;
 use waymark_store::domain::command::Command;
 use waymark_store::domain::kpi::{self, Period};
-use waymark_store::{CaseId, Store, cases};
+use waymark_store::prelude::*;
+use waymark_store::{CaseId, cases};
 
 use crate::app::{LA_CODE, OTHER_LA_CODE, TestApp, la_code};
 

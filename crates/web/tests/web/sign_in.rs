@@ -2,8 +2,8 @@
 //! pages.
 
 use chrono::Utc;
-use waymark_store::Store;
 use waymark_store::domain::actor::Role;
+use waymark_store::prelude::*;
 use waymark_web::{AuthSettings, Config};
 
 use crate::app::{Browser, LA_NAME, PASSWORD, TestApp, input_value, set_cookies};

@@ -1,8 +1,8 @@
 //! Text from users is shown as text: script in a name is escaped on every page that shows it,
 //! and SQL-looking input is stored and shown exactly as typed.
 
-use waymark_store::Store;
 use waymark_store::domain::actor::Role;
+use waymark_store::prelude::*;
 
 use crate::app::{Browser, LA_CODE, TestApp, la_code};
 
