@@ -19,6 +19,8 @@ use crate::error::Result;
 pub enum Action {
     /// Opened a new case (a request for an assessment recorded).
     OpenCase,
+    /// Imported cases from another system (`waymark import cases`): one entry a batch.
+    ImportCases,
     /// Changed a case with a command of the case rules, named as the domain names it
     /// (`"decide_whether_to_assess"`, `"issue_final_plan"`, ...).
     CaseCommand(&'static str),
@@ -88,6 +90,7 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::OpenCase => "open_case",
+            Action::ImportCases => "import_cases",
             Action::CaseCommand(name) => name,
             Action::SignIn => "sign_in",
             Action::SignInFailed => "sign_in_failed",
@@ -126,6 +129,7 @@ impl Action {
     pub fn label(name: &str) -> std::borrow::Cow<'_, str> {
         std::borrow::Cow::Borrowed(match name {
             "open_case" => "Opened the case",
+            "import_cases" => "Imported cases",
             "sign_in" => "Signed in",
             "sign_in_failed" => "Wrong password or code",
             "sign_out" => "Signed out",
@@ -306,6 +310,7 @@ mod tests {
             Action::ViewCase,
             Action::UnlockUser,
             Action::OpenCase,
+            Action::ImportCases,
             Action::ViewAllocation,
             Action::Invite,
             Action::AcceptInvitation,

@@ -12,7 +12,8 @@
 //!    entry in **one transaction** ([`ChangeStore::commit_change`]), so a change is never in
 //!    the database without its audit entry and its notifications.
 //!
-//! [`open`] does the same for a new request. Whoever calls these has already been given the
+//! [`open`] does the same for a new request, and [`import`] for a batch of cases moved in from
+//! another system. Whoever calls these has already been given the
 //! capability to change the case by [`crate::access`] (`CaseWork` for LA staff, `FamilyCase`
 //! for a family, the agency desk for a professional); the case rules then decide what that
 //! user may do to it now.
@@ -23,7 +24,7 @@ use waymark_store::cases::{self, LoadedCase};
 use waymark_store::documents::NewDocument;
 use waymark_store::domain::case::Case;
 use waymark_store::domain::command::{self, Command, NewRequest};
-use waymark_store::{CaseChange, CaseId, Effects, Store, StoreError};
+use waymark_store::{BatchOutcome, CaseChange, CaseId, Effects, NewCase, Store, StoreError};
 
 use crate::access::CurrentUser;
 use crate::audit::{self, Action, Record};
@@ -164,6 +165,32 @@ pub async fn open<S: Store>(app: &App<S>, by: By<'_>, new: &NewRequest) -> Resul
         version: stored.version,
         case,
     })
+}
+
+/// Writes a batch of imported cases (`waymark import cases`) for `la` with the import's audit
+/// entry in one transaction, skipping references the LA already has, so an interrupted
+/// import can be run again. `ip` is `None` from the command line.
+///
+/// # Errors
+/// The store failed ([`StoreError::UnknownLa`] for an LA not registered); nothing was written.
+pub async fn import<S: Store>(
+    app: &App<S>,
+    la: &waymark_store::LaCode,
+    rows: Vec<NewCase>,
+) -> Result<BatchOutcome> {
+    let entry = audit::entry(
+        None,
+        la,
+        Action::ImportCases,
+        Record::Caseload,
+        None,
+        app.now(),
+    );
+    let effects = Effects {
+        audit: vec![entry],
+        ..Effects::default()
+    };
+    Ok(app.store.commit_new_cases(rows, effects).await?)
 }
 
 fn state_of(case: &Case) -> Result<serde_json::Value> {

@@ -48,8 +48,9 @@ use waymark_store::cases as case_rows;
 use waymark_store::domain::actor::Role;
 use waymark_store::domain::case::{Child, Request, Stage};
 use waymark_store::domain::command::{Command, NewRequest};
+use waymark_store::prelude::*;
 use waymark_store::testing::PgCluster;
-use waymark_store::{Backend, CaseAccess, CaseId, LaCode, NewUser, Store, User, UserId, connect};
+use waymark_store::{Backend, CaseAccess, CaseId, LaCode, NewUser, User, UserId, connect};
 
 const URL_ENV: &str = "WAYMARK_APP_CRASH_URL";
 const ROUND_ENV: &str = "WAYMARK_APP_CRASH_ROUND";

@@ -278,6 +278,7 @@ pub fn cases(
     let (outcome, refused, rows) = block_on(async move {
         let store = open(db).await?;
         let known_urns = store.setting_urns().await?;
+        let app = waymark_app::App::new(store.clone(), "");
         let bar = progress(size);
         let headers = reader.headers()?.clone();
         let (send, mut receive) = tokio::sync::mpsc::channel(2 * CHECKERS + 2);
@@ -305,7 +306,7 @@ pub fn cases(
             match batch {
                 Batch::Cases(cases) if cases.is_empty() => {}
                 Batch::Cases(cases) => {
-                    let done = store.create_cases_batch(cases).await?;
+                    let done = waymark_app::cases::import(&app, &la, cases).await?;
                     total.created += done.created;
                     total.already_present += done.already_present;
                 }

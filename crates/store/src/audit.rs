@@ -345,34 +345,7 @@ macro_rules! audit_methods {
     ($db:ty) => {
         async fn append_audit(&self, entry: $crate::audit::NewAuditEntry) -> $crate::Result<()> {
             let mut tx = self.begin_serialised($crate::audit::AUDIT_LOCK).await?;
-            let (head_seq, head_hash): (i64, String) =
-                sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-                    .fetch_one(&mut *tx)
-                    .await?;
-            let row = $crate::audit::AuditEntry::chained(entry, head_seq, head_hash);
-            sqlx::query(
-                "INSERT INTO audit_log (seq, at, user_id, la_code, action, record_type, \
-                 record_id, case_id, ip, prev_hash, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(row.seq)
-            .bind(row.at)
-            .bind(row.user_id.map(|u| u.0))
-            .bind(row.la.as_ref().map($crate::LaCode::as_str))
-            .bind(&row.action)
-            .bind(&row.record_type)
-            .bind(&row.record_id)
-            .bind(row.case_id.map(|c| c.0))
-            .bind(&row.ip)
-            .bind(&row.prev_hash)
-            .bind(&row.hash)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-                .bind(row.seq)
-                .bind(&row.hash)
-                .execute(&mut *tx)
-                .await?;
+            append_audit_in(&mut tx, entry).await?;
             tx.commit().await?;
             Ok(())
         }

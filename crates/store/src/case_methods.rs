@@ -79,62 +79,7 @@ macro_rules! case_methods {
 
         async fn create_cases_batch(&self, cases: Vec<NewCase>) -> Result<BatchOutcome> {
             let mut tx = self.begin_write().await?;
-            for la in distinct_las(&cases) {
-                let known: i64 = sqlx::query_scalar(rows::LA_EXISTS)
-                    .bind(la.as_str())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if known == 0 {
-                    return Err(StoreError::UnknownLa { la: la.clone() });
-                }
-            }
-            let mut outcome = BatchOutcome::default();
-            let mut flows = $crate::flows::FlowDeltas::default();
-            for chunk in cases.chunks(rows::CASES_PER_INSERT) {
-                let mut insert = QueryBuilder::<$db>::new(rows::INSERT_CASE_COLUMNS);
-                insert.push_values(chunk, |mut row, case| {
-                    let summary = &case.summary;
-                    row.push_bind(case.la.as_str())
-                        .push_bind(case.reference.as_str())
-                        .push_bind(version_of(case.events.len()))
-                        .push_bind(summary.stage.as_str())
-                        .push_bind(summary.given_name.as_str())
-                        .push_bind(summary.family_name.as_str())
-                        .push_bind(summary.date_of_birth)
-                        .push_bind(summary.upn.as_deref())
-                        .push_bind(summary.request_received)
-                        .push_bind(summary.caseworker.as_deref())
-                        .push_bind(summary.closed)
-                        .push_bind(summary.next_due)
-                        .push_bind(summary.next_due_clock.as_deref())
-                        .push_bind(summary.school.as_deref())
-                        .push_bind(summary.has_exception)
-                        .push_bind(summary.assess_on)
-                        .push_bind(summary.assess_yes)
-                        .push_bind(summary.issue_on)
-                        .push_bind(summary.issue_yes)
-                        .push_bind(summary.final_issued_on)
-                        .push_bind(summary.final_excused)
-                        .push_bind(summary.closed_on)
-                        .push_bind(summary.primary_need.as_deref())
-                        .push_bind(summary.placement_type.as_deref())
-                        .push_bind(summary.review_flows.as_str())
-                        .push_bind(Json(&case.state));
-                });
-                insert.push(
-                    " ON CONFLICT (la_code, reference) DO NOTHING RETURNING id, la_code, reference",
-                );
-                let created: Vec<(i64, String, String)> =
-                    insert.build_query_as().fetch_all(&mut *tx).await?;
-                let (events, made, counts) = events_of_created(chunk, created);
-                outcome.created += counts.created;
-                outcome.already_present += counts.already_present;
-                insert_events(&mut tx, &events).await?;
-                for case in made {
-                    flows.add(&case.la, &case.summary, 1);
-                }
-            }
-            upsert_flows(&mut tx, &flows).await?;
+            let outcome = create_batch_in(&mut tx, cases).await?;
             tx.commit().await?;
             Ok(outcome)
         }

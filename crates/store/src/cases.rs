@@ -179,7 +179,9 @@ pub async fn load<S: Store>(
     store.load_case(la, id).await?.map(decode).transpose()
 }
 
-/// Records a new request for an assessment: the case begins.
+/// Records a new request for an assessment: the case begins. Writes no audit entry, letter or
+/// notification: the service goes through `waymark_app::cases::open`; this is for seeding
+/// test and demo data.
 pub async fn open<S: Store>(
     store: &S,
     new: &NewRequest,
@@ -202,7 +204,9 @@ pub async fn open<S: Store>(
 
 /// Runs a command on a case that the caller last saw at `expected_version`. A case that has
 /// moved on since is refused with [`StoreError::Conflict`], even if the command would still
-/// be allowed: the user decided on what they saw.
+/// be allowed: the user decided on what they saw. Writes no audit entry, letter or
+/// notification: the service goes through `waymark_app::cases::run`; this is for seeding test
+/// and demo data.
 #[allow(clippy::too_many_arguments)]
 pub async fn execute<S: Store>(
     store: &S,

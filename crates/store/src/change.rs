@@ -17,7 +17,7 @@ use waymark_domain::{CaseId, LaCode};
 
 use crate::documents::NewDocument;
 use crate::portal::NewNotification;
-use crate::{CaseSummary, NewAuditEntry, NewCase, NewEvent, Result, StoredCase};
+use crate::{BatchOutcome, CaseSummary, NewAuditEntry, NewCase, NewEvent, Result, StoredCase};
 
 /// The events of a change to an existing case, with the summary and state they lead to.
 #[derive(Debug, Clone)]
@@ -68,6 +68,15 @@ pub trait ChangeStore {
     ) -> impl Future<Output = Result<StoredCase>> + Send
     where
         F: FnOnce(CaseId) -> Effects + Send;
+
+    /// Creates many cases (as [`crate::CaseStore::create_cases_batch`] does, skipping
+    /// references the LA already has) and writes `effects` (the import's audit entry), all in
+    /// one transaction.
+    fn commit_new_cases(
+        &self,
+        cases: Vec<NewCase>,
+        effects: Effects,
+    ) -> impl Future<Output = Result<BatchOutcome>> + Send;
 }
 
 /// Expands, at a backend module's top level, into the functions that write each part of a
@@ -234,6 +243,72 @@ macro_rules! unit_of_work {
             })
         }
 
+
+
+        /// Creates many cases inside `tx`, skipping those whose reference the LA has.
+        async fn create_batch_in(
+            tx: &mut sqlx::Transaction<'static, $db>,
+            cases: Vec<$crate::NewCase>,
+        ) -> $crate::Result<$crate::BatchOutcome> {
+            for la in distinct_las(&cases) {
+                let known: i64 = sqlx::query_scalar($crate::rows::LA_EXISTS)
+                    .bind(la.as_str())
+                    .fetch_one(&mut **tx)
+                    .await?;
+                if known == 0 {
+                    return Err(StoreError::UnknownLa { la: la.clone() });
+                }
+            }
+            let mut outcome = $crate::BatchOutcome::default();
+            let mut flows = $crate::flows::FlowDeltas::default();
+            for chunk in cases.chunks($crate::rows::CASES_PER_INSERT) {
+                let mut insert = sqlx::QueryBuilder::<$db>::new($crate::rows::INSERT_CASE_COLUMNS);
+                insert.push_values(chunk, |mut row, case| {
+                    let summary = &case.summary;
+                    row.push_bind(case.la.as_str())
+                        .push_bind(case.reference.as_str())
+                        .push_bind($crate::version_of(case.events.len()))
+                        .push_bind(summary.stage.as_str())
+                        .push_bind(summary.given_name.as_str())
+                        .push_bind(summary.family_name.as_str())
+                        .push_bind(summary.date_of_birth)
+                        .push_bind(summary.upn.as_deref())
+                        .push_bind(summary.request_received)
+                        .push_bind(summary.caseworker.as_deref())
+                        .push_bind(summary.closed)
+                        .push_bind(summary.next_due)
+                        .push_bind(summary.next_due_clock.as_deref())
+                        .push_bind(summary.school.as_deref())
+                        .push_bind(summary.has_exception)
+                        .push_bind(summary.assess_on)
+                        .push_bind(summary.assess_yes)
+                        .push_bind(summary.issue_on)
+                        .push_bind(summary.issue_yes)
+                        .push_bind(summary.final_issued_on)
+                        .push_bind(summary.final_excused)
+                        .push_bind(summary.closed_on)
+                        .push_bind(summary.primary_need.as_deref())
+                        .push_bind(summary.placement_type.as_deref())
+                        .push_bind(summary.review_flows.as_str())
+                        .push_bind(Json(&case.state));
+                });
+                insert.push(
+                    " ON CONFLICT (la_code, reference) DO NOTHING RETURNING id, la_code, reference",
+                );
+                let created: Vec<(i64, String, String)> =
+                    insert.build_query_as().fetch_all(&mut **tx).await?;
+                let (events, made, counts) = events_of_created(chunk, created);
+                outcome.created += counts.created;
+                outcome.already_present += counts.already_present;
+                insert_events(tx, &events).await?;
+                for case in made {
+                    flows.add(&case.la, &case.summary, 1);
+                }
+            }
+            upsert_flows(tx, &flows).await?;
+            Ok(outcome)
+        }
+
         /// Keeps a document with a case of `la` inside `tx`, as the next version of its title.
         async fn add_document_in(
             tx: &mut sqlx::Transaction<'static, $db>,
@@ -336,7 +411,7 @@ macro_rules! unit_of_work {
         /// Queues a notification inside `tx`; `false` if its key was queued before.
         async fn enqueue_in(
             tx: &mut sqlx::Transaction<'static, $db>,
-            notification: &$crate::portal::NewNotification,
+            notification: &$crate::outbox::NewNotification,
         ) -> $crate::Result<bool> {
             let at = $crate::identity::micros(notification.created_at);
             let inserted = sqlx::query(
@@ -404,6 +479,23 @@ macro_rules! unit_of_work {
                 tx.commit().await?;
                 Ok(stored)
             }
+
+            async fn commit_new_cases(
+                &self,
+                cases: Vec<$crate::NewCase>,
+                effects: $crate::change::Effects,
+            ) -> $crate::Result<$crate::BatchOutcome> {
+                let mut tx = self.begin_serialised($crate::audit::AUDIT_LOCK).await?;
+                let outcome = create_batch_in(&mut tx, cases).await?;
+                for entry in effects.audit {
+                    append_audit_in(&mut tx, entry).await?;
+                }
+                for notification in &effects.notifications {
+                    enqueue_in(&mut tx, notification).await?;
+                }
+                tx.commit().await?;
+                Ok(outcome)
+            }
         }
     };
 }
@@ -425,6 +517,17 @@ impl ChangeStore for crate::Backend {
         match self {
             crate::Backend::Sqlite(store) => store.commit_new_case(case, effects).await,
             crate::Backend::Postgres(store) => store.commit_new_case(case, effects).await,
+        }
+    }
+
+    async fn commit_new_cases(
+        &self,
+        cases: Vec<NewCase>,
+        effects: Effects,
+    ) -> Result<BatchOutcome> {
+        match self {
+            crate::Backend::Sqlite(store) => store.commit_new_cases(cases, effects).await,
+            crate::Backend::Postgres(store) => store.commit_new_cases(cases, effects).await,
         }
     }
 }

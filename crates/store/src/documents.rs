@@ -139,61 +139,9 @@ macro_rules! document_methods {
             document: $crate::documents::NewDocument,
         ) -> Result<$crate::documents::DocumentInfo> {
             let mut tx = self.begin_write().await?;
-            let found: i64 = sqlx::query_scalar($crate::rows::CASE_EXISTS)
-                .bind(document.case_id.0)
-                .bind(la.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
-            if found == 0 {
-                return Err(StoreError::NotFound {
-                    case: document.case_id,
-                });
-            }
-            let version: i32 = sqlx::query_scalar(
-                "SELECT CAST(coalesce(max(version), 0) + 1 AS INTEGER) FROM documents \
-                 WHERE case_id = $1 AND kind = $2 AND title = $3",
-            )
-            .bind(document.case_id.0)
-            .bind(&document.kind)
-            .bind(&document.title)
-            .fetch_one(&mut *tx)
-            .await?;
-            let sha256 = $crate::documents::sha256_hex(&document.content);
-            let size = i64::try_from(document.content.len()).unwrap_or(i64::MAX);
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO documents (case_id, kind, title, filename, content_type, size, \
-                 sha256, version, scan, content, uploaded_by, uploaded_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-            )
-            .bind(document.case_id.0)
-            .bind(&document.kind)
-            .bind(&document.title)
-            .bind(&document.filename)
-            .bind(&document.content_type)
-            .bind(size)
-            .bind(&sha256)
-            .bind(version)
-            .bind(&document.scan)
-            .bind(&document.content)
-            .bind(&document.uploaded_by)
-            .bind(document.uploaded_at)
-            .fetch_one(&mut *tx)
-            .await?;
+            let stored = add_document_in(&mut tx, la, document).await?;
             tx.commit().await?;
-            Ok($crate::documents::DocumentInfo {
-                id,
-                case_id: document.case_id,
-                kind: document.kind,
-                title: document.title,
-                filename: document.filename,
-                content_type: document.content_type,
-                size,
-                sha256,
-                version,
-                scan: document.scan,
-                uploaded_by: document.uploaded_by,
-                uploaded_at: document.uploaded_at,
-            })
+            Ok(stored)
         }
 
         async fn documents(

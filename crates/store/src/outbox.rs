@@ -103,23 +103,10 @@ macro_rules! outbox_methods {
             &self,
             notification: &$crate::outbox::NewNotification,
         ) -> $crate::Result<bool> {
-            let at = $crate::identity::micros(notification.created_at);
-            let inserted = sqlx::query(
-                "INSERT INTO outbox (la_code, template, recipient, personalisation, \
-                 idempotency_key, created_at, next_attempt_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING",
-            )
-            .bind(notification.la.as_ref().map(|l| l.as_str().to_string()))
-            .bind(&notification.template)
-            .bind(&notification.recipient)
-            .bind(notification.personalisation.to_string())
-            .bind(&notification.idempotency_key)
-            .bind(at)
-            .bind(at)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-            Ok(inserted == 1)
+            let mut tx = self.begin_write().await?;
+            let queued = enqueue_in(&mut tx, notification).await?;
+            tx.commit().await?;
+            Ok(queued)
         }
 
         async fn claim_notifications(

@@ -11,7 +11,7 @@ use std::path::Path;
 use serde_json::Value;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::types::Json;
-use sqlx::{Connection, PgConnection, Postgres, QueryBuilder, Transaction};
+use sqlx::{Connection, PgConnection, Postgres, Transaction};
 
 use crate::batch::{distinct_las, events_of_created};
 use crate::error::{Result, StoreError, is_foreign_key_violation, is_unique_violation};
@@ -22,7 +22,7 @@ use crate::pg_tools::{self, split_password};
 use crate::rows::{self, CaseRow, EventRow};
 use crate::{
     AccessStore, AdminStore, AuditStore, CaseId, CaseStore, CaseloadStore, DocumentStore,
-    IdentityStore, KpiStore, LaCode, OidcStore, OutboxStore, PortalStore, SettingStore, version_of,
+    IdentityStore, KpiStore, LaCode, OidcStore, OutboxStore, PortalStore, SettingStore,
 };
 
 /// A case store in a PostgreSQL database.

@@ -14,7 +14,7 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 use sqlx::types::Json;
-use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, Transaction};
+use sqlx::{Connection, Sqlite, SqliteConnection, Transaction};
 
 use crate::batch::{distinct_las, events_of_created};
 use crate::error::{Result, StoreError, is_foreign_key_violation, is_unique_violation};
@@ -24,7 +24,7 @@ use crate::model::{BatchOutcome, CaseSummary, NewCase, NewEvent, StoredCase, Sto
 use crate::rows::{self, CaseRow, EventRow};
 use crate::{
     AccessStore, AdminStore, AuditStore, CaseId, CaseStore, CaseloadStore, DocumentStore,
-    IdentityStore, KpiStore, LaCode, OidcStore, OutboxStore, PortalStore, SettingStore, version_of,
+    IdentityStore, KpiStore, LaCode, OidcStore, OutboxStore, PortalStore, SettingStore,
 };
 
 /// How long a statement waits for another connection's write lock before giving up.

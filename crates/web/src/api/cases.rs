@@ -1,9 +1,11 @@
 //! `/api/v1/cases`: list, open, read, history and change cases.
 //!
-//! Every change goes through the case rules (`waymark_store::cases::open` / `execute`, which
-//! run the domain's `decide`), with the version the client last saw: a stale version is 409,
-//! a refusal 422 with the rule's own words, and nothing is written either way. Every read and
-//! write is audited before the answer goes out ([`access`]).
+//! Every change goes through the same use case as the pages (`waymark_app::cases::open` /
+//! `run`: the domain's `decide`, letters, notifications and the audit entry in one
+//! transaction), with the version the client last saw: a stale version is 409, a refusal 422
+//! with the rule's own words, and nothing is written either way. Every read is audited before
+//! the answer goes out ([`access`]), and shows what the user's audience may see
+//! (`waymark_app::views`).
 //!
 //! What the answers look like is in [`super::case_json`].
 

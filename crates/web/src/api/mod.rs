@@ -6,8 +6,8 @@
 //! - [`tokens`]: making tokens (256 random bits, shown once) and hashing them (only the SHA-256
 //!   is stored); the `/account/tokens` page uses it too.
 //! - [`cases`]: list, open, read, history and commands. Every change is a domain `Command` run
-//!   through `waymark_store::cases::execute`, exactly as the pages do, and makes the same
-//!   letters ([`crate::letters`]).
+//!   through `waymark_app::cases::run`, exactly as the pages do: the same events, audit
+//!   entry, letters and notifications.
 //! - [`documents`]: a case's documents listed, downloaded, and uploaded as a raw request body
 //!   (checked and virus-scanned as the pages' uploads are, by [`crate::forms`]).
 //! - [`case_json`]: how a case looks in JSON (the response types, built from the domain's).

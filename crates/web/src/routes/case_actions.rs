@@ -4,7 +4,9 @@
 //! [`super::plan`]).
 //!
 //! Each form carries the case's version as the user saw it. The change is made through
-//! [`cases::execute`], which runs the case rules (`decide`) against that version: a case that
+//! [`cases::run`] (the use case the API runs too), which runs the case rules (`decide`)
+//! against that version and writes the change with its audit entry, letters and
+//! notifications in one transaction: a case that
 //! someone else changed in the meantime is refused as a conflict (409, the form shown again
 //! with what was typed and a message saying what happened), a refusal of the rules shows
 //! their words in the error summary (422), and nothing is written either way. An action the
