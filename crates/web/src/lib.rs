@@ -1,5 +1,12 @@
-//! Waymark's web layer: server-rendered GOV.UK Frontend pages and (later) the JSON API, on
-//! axum, generic over the [`Store`].
+//! Waymark's web layer: server-rendered GOV.UK Frontend pages and the JSON API, on axum,
+//! generic over the [`Store`]. HTTP only: every rule and every change is `waymark_app`'s.
+//!
+//! - [`http`]: the kernel (errors, session, CSRF, cookies, forms, templates, navigation,
+//!   assets, security headers, metrics, the audit entry of a request);
+//! - [`auth`]: signing in (password, second factor, single sign-on), the account, API tokens;
+//! - [`api`]: the JSON API's kernel (bearer tokens, problem details, the OpenAPI document);
+//! - [`features`]: one module per capability, its pages and API handlers side by side;
+//! - [`router`]: the route table, from every feature's `routes()`.
 //!
 //! One binary runs the service: templates ([`templates`]) and static assets ([`assets`]) are
 //! compiled in. [`router`] builds the whole application from an [`AppState`]; [`serve`] binds
@@ -14,18 +21,19 @@
 //! 3. [`error`]: turns an [`AppError`] into a GOV.UK error page, or RFC 9457 problem details
 //!    under `/api/`;
 //! 4. panics become the 500 page instead of a dropped connection;
-//! 5. the routes ([`routes`]), one module per user journey.
+//! 5. the routes ([`router`]), one module per capability ([`features`]).
 //!
 //! Between the error pages and the security headers, [`session::layer`] finds the signed-in
 //! user from the session cookie and the CSRF token for the request; inside the routes,
 //! [`csrf::require_token`] refuses a state-changing request whose form does not carry it.
 //!
-//! Adding pages: write `routes/<journey>.rs` with a `routes()` function returning a
-//! [`routes::RouteTable`] and merge it in `routes/mod.rs` (every route is listed there, and the
+//! Adding pages: write `features/<capability>.rs` (or a folder) with a `routes()` function
+//! returning a [`router::RouteTable`] and merge it in `router.rs` (every route is listed there, and the
 //! route × role test fails until the new route has its expected statuses); put its templates
 //! in `templates/` and list them in [`templates`]. A handler that needs a signed-in user takes
 //! a [`CurrentUser`]; one that reads or writes personal data gets a capability from
-//! [`policy`] first and records what it did with [`audit::record`].
+//! [`policy`] (`waymark_app::access`) first, records a read with [`audit::record`], and makes
+//! a change through `waymark_app::cases` (which audits it in the change's transaction).
 #![forbid(unsafe_code)]
 
 use std::future::Future;
@@ -39,22 +47,17 @@ pub use waymark_store as store;
 use waymark_store::Store;
 
 pub mod api;
-pub mod assets;
-pub mod audit;
-pub mod client_ip;
-pub mod cookies;
-pub mod csrf;
-pub mod download;
-pub mod error;
-pub mod forms;
-pub mod metrics;
-pub mod nav;
-pub mod oidc;
-pub mod routes;
-pub mod security;
-pub mod session;
-pub mod templates;
-pub mod two_factor;
+pub mod auth;
+pub mod features;
+pub mod http;
+pub mod router;
+
+// The HTTP kernel's modules by their short names (`crate::error`, `crate::session`, ...).
+pub use auth::{oidc, two_factor};
+pub use http::{
+    assets, audit, client_ip, cookies, csrf, download, error, forms, metrics, nav, security,
+    session, templates,
+};
 
 pub use error::{AppError, FieldErrors, ServeError};
 // The use cases live in `waymark-app`; these names are the ones the handlers know them by.
@@ -210,7 +213,7 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
     use axum::middleware::from_fn_with_state;
 
     let headers = security::SecurityHeaders::new(&state.config);
-    routes::routes::<S>()
+    router::routes::<S>()
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))

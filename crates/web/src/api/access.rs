@@ -31,7 +31,7 @@ use crate::policy::{self, CaseList, CaseWork};
 /// The user as the case rules see them: the reference written into the event log (their
 /// number, never their name), their role and LA.
 pub fn actor(api: &ApiUser) -> Actor {
-    crate::routes::cases::actor(&api.user)
+    crate::features::cases::actor(&api.user)
 }
 
 /// The capability to list the user's LA's cases: LA staff only, 403 for anyone else.

@@ -23,7 +23,7 @@
 //! `errors.body`, not axum's plain-text rejection.
 //!
 //! The routes are added through the application's [`RouteTable`], which also lists them
-//! ([`crate::routes::list`]): a test checks the OpenAPI document against that list, and the
+//! ([`crate::router::list`]): a test checks the OpenAPI document against that list, and the
 //! route × role test covers them like every other route.
 
 use axum::extract::{FromRequest, Request};
@@ -31,20 +31,16 @@ use serde::de::DeserializeOwned;
 use waymark_store::Store;
 
 use crate::error::{AppError, FieldErrors};
-use crate::routes::RouteTable;
+use crate::router::RouteTable;
 
 pub mod access;
 pub mod auth;
-pub mod case_json;
-pub mod cases;
-pub mod commands;
-pub mod documents;
 pub mod openapi;
 pub mod tokens;
 
 pub use auth::ApiUser;
 
-/// Every route of the API, for [`crate::routes::table`] to merge. A new endpoint is one line
+/// Every route of the API, for [`crate::router::table`] to merge. A new endpoint is one line
 /// here, plus its `#[utoipa::path]` and a line in [`openapi::ApiDoc`] (the test
 /// `openapi_document_lists_every_api_route` walks the router's route list and fails until it
 /// is documented).
@@ -52,17 +48,29 @@ pub fn routes<S: Store>() -> RouteTable<S> {
     RouteTable::new()
         .get("/api/v1/openapi.json", openapi::document)
         .get("/api/v1/me", auth::me)
-        .get("/api/v1/cases", cases::list::<S>)
-        .post("/api/v1/cases", cases::create::<S>)
-        .get("/api/v1/cases/{id}", cases::show::<S>)
-        .get("/api/v1/cases/{id}/history", cases::history::<S>)
-        .post("/api/v1/cases/{id}/commands", cases::run_command::<S>)
-        .get("/api/v1/cases/{id}/documents", documents::list::<S>)
+        .get("/api/v1/cases", crate::features::cases::api::list::<S>)
+        .post("/api/v1/cases", crate::features::cases::api::create::<S>)
+        .get("/api/v1/cases/{id}", crate::features::cases::api::show::<S>)
+        .get(
+            "/api/v1/cases/{id}/history",
+            crate::features::cases::api::history::<S>,
+        )
+        .post(
+            "/api/v1/cases/{id}/commands",
+            crate::features::cases::api::run_command::<S>,
+        )
+        .get(
+            "/api/v1/cases/{id}/documents",
+            crate::features::cases::documents::list::<S>,
+        )
         // The body is the file: the limit is raised for this route alone.
-        .post_with_files("/api/v1/cases/{id}/documents", documents::upload::<S>)
+        .post_with_files(
+            "/api/v1/cases/{id}/documents",
+            crate::features::cases::documents::upload::<S>,
+        )
         .get(
             "/api/v1/cases/{id}/documents/{doc}",
-            documents::download::<S>,
+            crate::features::cases::documents::download::<S>,
         )
 }
 

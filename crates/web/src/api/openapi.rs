@@ -13,7 +13,8 @@ use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{auth, cases, documents};
+use super::auth;
+use crate::features::cases::{api as cases, documents};
 
 /// An error, as RFC 9457 problem details (`application/problem+json`).
 #[derive(Debug, Serialize, ToSchema)]

@@ -20,7 +20,7 @@ use waymark_store::testing::TestDb;
 use waymark_store::{Backend, CaseAccess, CaseId, NewUser, User};
 use waymark_web::api::tokens::{NewToken, token_hash};
 use waymark_web::forms::VirusScanner;
-use waymark_web::routes::{self, RouteInfo};
+use waymark_web::router::{self, RouteInfo};
 use waymark_web::{AppState, Config};
 
 use crate::app::{
@@ -1554,7 +1554,7 @@ async fn every_api_route_answers_every_role_with_a_token_as_expected() {
     }
     let mut missing = Vec::new();
     let mut wrong = Vec::new();
-    let api_routes: Vec<RouteInfo> = routes::list()
+    let api_routes: Vec<RouteInfo> = router::list()
         .into_iter()
         .filter(|r| r.path.starts_with("/api/"))
         .collect();
@@ -1624,7 +1624,7 @@ async fn openapi_document_lists_every_api_route() {
     );
     assert!(doc["components"]["schemas"]["Problem"]["properties"]["type"].is_object());
 
-    let routed: Vec<RouteInfo> = routes::list()
+    let routed: Vec<RouteInfo> = router::list()
         .into_iter()
         .filter(|r| r.path.starts_with("/api/"))
         .collect();

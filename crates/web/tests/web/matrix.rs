@@ -1,4 +1,4 @@
-//! The route × role matrix: every route of the real router (from `waymark_web::routes::list`,
+//! The route × role matrix: every route of the real router (from `waymark_web::router::list`,
 //! the same list the router is built from), for every kind of user, answers the expected
 //! status. A route added without a row here fails `every_route_answers_every_role_as_expected`.
 //!
@@ -9,7 +9,7 @@
 use axum::http::Method;
 use waymark_store::domain::actor::Role;
 use waymark_store::{CaseAccess, User};
-use waymark_web::routes::{self, RouteInfo};
+use waymark_web::router::{self, RouteInfo};
 use waymark_web::{AuthSettings, Config};
 
 use crate::app::{Browser, LA_NAME, OTHER_LA_CODE, TestApp};
@@ -371,7 +371,7 @@ fn fields(path: &str) -> Vec<(&'static str, &'static str)> {
 #[tokio::test]
 async fn every_route_answers_every_role_as_expected() {
     let world = world().await;
-    let routes = routes::list();
+    let routes = router::list();
     let mut missing = Vec::new();
     let mut wrong = Vec::new();
     for route in &routes {
@@ -409,7 +409,7 @@ async fn every_route_answers_every_role_as_expected() {
 #[tokio::test]
 async fn a_method_a_route_does_not_have_is_405_and_an_unknown_address_404() {
     let world = world().await;
-    let routes = routes::list();
+    let routes = router::list();
     let mut browser = browser(&world, Who::Admin).await;
     for route in &routes {
         let has_post = routes
