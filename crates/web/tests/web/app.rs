@@ -512,3 +512,174 @@ pub fn install_tls_provider() {
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
 }
+
+// API tokens, JSON calls and seeded commands, shared by the parity and audience tests.
+
+/// An answer from the JSON API: its status, its body as text and as JSON (`Null` if it is
+/// not JSON).
+pub struct ApiAnswer {
+    pub status: u16,
+    pub text: String,
+    pub json: serde_json::Value,
+}
+
+impl TestApp {
+    /// An API token for `user`, made directly in the store.
+    pub async fn api_token(&self, user: &User) -> String {
+        let token =
+            waymark_web::api::tokens::NewToken::generate().unwrap_or_else(|e| panic!("{e:?}"));
+        self.store
+            .create_api_token(user.id, "test", &token.hash(), Utc::now())
+            .await
+            .unwrap_or_else(|e| panic!("create token: {e}"));
+        token.secret().to_string()
+    }
+
+    /// `GET path` on the JSON API with a bearer token.
+    pub async fn api_get(&self, path: &str, token: &str) -> ApiAnswer {
+        let request = self.client.get(self.url(path)).bearer_auth(token);
+        api_answer(path, request).await
+    }
+
+    /// `POST path` on the JSON API with a bearer token and a JSON body.
+    pub async fn api_post(&self, path: &str, token: &str, body: &serde_json::Value) -> ApiAnswer {
+        let request = self
+            .client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+        api_answer(path, request).await
+    }
+
+    /// Runs `command` (the API's JSON) on case `id` at the version it is at now, through
+    /// `POST /api/v1/cases/{id}/commands`.
+    pub async fn api_command(
+        &self,
+        token: &str,
+        id: CaseId,
+        command: serde_json::Value,
+    ) -> ApiAnswer {
+        let version = self.case_version(id).await;
+        self.api_post(
+            &format!("/api/v1/cases/{}/commands", id.0),
+            token,
+            &serde_json::json!({ "expected_version": version, "command": command }),
+        )
+        .await
+    }
+
+    /// The version a case of [`LA_CODE`] is at.
+    pub async fn case_version(&self, id: CaseId) -> i64 {
+        self.store
+            .load_case(&la_code(LA_CODE), id)
+            .await
+            .unwrap_or_else(|e| panic!("load case: {e}"))
+            .unwrap_or_else(|| panic!("no case {id:?}"))
+            .version
+    }
+
+    /// Runs `command` on a case of [`LA_CODE`] straight through the case rules as a manager
+    /// called "seed" (no letters, notifications or audit entry): for setting a case up.
+    pub async fn seed_command(&self, id: CaseId, command: &Command) -> LoadedCase {
+        let la = la_code(LA_CODE);
+        let actor = Actor {
+            user: "seed".into(),
+            role: Role::Manager,
+            la: la.clone(),
+        };
+        let version = self.case_version(id).await;
+        cases::execute(
+            &self.store,
+            &la,
+            id,
+            version,
+            command,
+            &actor,
+            waymark_web::uk_time::today(),
+            Utc::now(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"))
+    }
+
+    /// Opens a case in [`LA_CODE`] for a child or young person born on `born`.
+    pub async fn add_case_born(&self, given: &str, family: &str, born: NaiveDate) -> LoadedCase {
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let received = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default();
+        let request = NewRequest {
+            reference: format!("T{n}"),
+            child: Child {
+                given_name: given.to_string(),
+                family_name: family.to_string(),
+                date_of_birth: born,
+                upn: None,
+                uln: None,
+                nhs_number: None,
+                address: None,
+                parents: vec![],
+                school: None,
+            },
+            request: Request {
+                received,
+                source: "PAR".into(),
+                reasons: "Needs are not being met".into(),
+            },
+        };
+        let actor = Actor {
+            user: "seed".into(),
+            role: Role::Caseworker,
+            la: la_code(LA_CODE),
+        };
+        cases::open(&self.store, &request, &actor, received, Utc::now())
+            .await
+            .unwrap_or_else(|e| panic!("open case: {e}"))
+    }
+}
+
+async fn api_answer(path: &str, request: reqwest::RequestBuilder) -> ApiAnswer {
+    let response = request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    let status = response.status().as_u16();
+    let text = response
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("{path}: body: {e}"));
+    ApiAnswer {
+        status,
+        json: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        text,
+    }
+}
+
+impl Browser {
+    /// `POST path` as `multipart/form-data` with this browser's CSRF token, the fields and
+    /// maybe one file (`file`: its name and bytes).
+    pub async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(String, String)],
+        file: Option<(&str, Vec<u8>)>,
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new().text("csrf_token", self.csrf.clone());
+        for (name, value) in fields {
+            form = form.text(name.clone(), value.clone());
+        }
+        if let Some((name, bytes)) = file {
+            form = form.part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+            );
+        }
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+        read(response).await
+    }
+}
