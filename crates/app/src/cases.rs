@@ -26,7 +26,7 @@ use waymark_store::domain::case::Case;
 use waymark_store::domain::command::{self, Command, NewRequest};
 use waymark_store::{BatchOutcome, CaseChange, CaseId, Effects, NewCase, Store, StoreError};
 
-use crate::access::CurrentUser;
+use crate::access::{self, CurrentUser};
 use crate::audit::{self, Action, Record};
 use crate::error::{Error, Result};
 use crate::{App, letters, notices};
@@ -128,6 +128,15 @@ pub async fn run<S: Store>(
             other => Error::from(other),
         })?;
     debug_assert_eq!(version, changed.version);
+    // A professional's access to the child's record ends once nothing is asked of their
+    // organisation on the case any more, whichever way they answered.
+    if matches!(
+        command,
+        Command::RecordAdviceReceived { .. } | Command::DeclineAdviceRequest { .. }
+    ) && let Some(desk) = access::can_use_agency_desk(&app.store, user).await?
+    {
+        desk.close_if_answered(&app.store, &changed, now).await?;
+    }
     Ok(changed)
 }
 

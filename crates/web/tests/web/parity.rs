@@ -1311,9 +1311,6 @@ async fn a_professional_sending_advice_through_the_api_records_what_the_advice_p
 }
 
 #[tokio::test]
-#[ignore = "FOUND: the advice page closes the professional's advice access once their request \
-            is answered (AgencyDesk::close_if_answered); POST /api/v1/cases/{id}/commands with \
-            record_advice_received leaves it open, so they go on seeing the child's record"]
 async fn a_professional_sending_advice_through_the_api_loses_access_as_the_advice_page_does() {
     check_found("record_advice_received/professional").await;
 }
@@ -1324,9 +1321,6 @@ async fn a_professional_declining_through_the_api_records_what_the_advice_page_r
 }
 
 #[tokio::test]
-#[ignore = "FOUND: POST /advice/{id}/{n}/decline closes the professional's advice access \
-            (AgencyDesk::close_if_answered); decline_advice_request through \
-            POST /api/v1/cases/{id}/commands leaves it open"]
 async fn a_professional_declining_through_the_api_loses_access_as_the_advice_page_does() {
     check_found("decline_advice_request/professional").await;
 }

@@ -231,18 +231,6 @@ async fn save_summary<S: Store>(
     Ok(())
 }
 
-/// After their answer: closes their access once nothing is asked of them on the case, and
-/// records what they did.
-async fn answered<S: Store>(
-    state: &AppState<S>,
-    desk: &AgencyDesk<'_>,
-    changed: &LoadedCase,
-) -> AppResult<()> {
-    desk.close_if_answered(&state.store, changed, Utc::now())
-        .await?;
-    Ok(())
-}
-
 /// `POST /advice/{id}/{number}` (multipart): the advice and its summary.
 pub(super) async fn send_advice<S: Store>(
     State(state): State<AppState<S>>,
@@ -337,15 +325,14 @@ pub(super) async fn send_advice<S: Store>(
     if let Command::RecordAdviceReceived { document, .. } = &mut command {
         *document = Some(stored.id.to_string());
     }
-    let changed = match run(&state, &user, &ip, &loaded, &command, None).await? {
-        Ok(changed) => changed,
+    match run(&state, &user, &ip, &loaded, &command, None).await? {
+        Ok(_) => {}
         Err(message) => {
             errors.add("file", message);
             return render_request(&state, &nav, &loaded, number, &values, &errors).await;
         }
     };
     save_summary(&state, &user, id, number, &values, true).await?;
-    answered(&state, &desk, &changed).await?;
     Ok(Redirect::to("/advice?done=advice-sent").into_response())
 }
 
@@ -402,14 +389,13 @@ pub(super) async fn decline<S: Store>(
         return render_request(&state, &nav, &loaded, number, &values, &errors).await;
     }
     let command = Command::DeclineAdviceRequest { number, reason };
-    let changed = match run(&state, &user, &ip, &loaded, &command, None).await? {
-        Ok(changed) => changed,
+    match run(&state, &user, &ip, &loaded, &command, None).await? {
+        Ok(_) => {}
         Err(message) => {
             errors.add("reason", message);
             return render_request(&state, &nav, &loaded, number, &values, &errors).await;
         }
     };
-    answered(&state, &desk, &changed).await?;
     Ok(Redirect::to("/advice?done=declined").into_response())
 }
 
