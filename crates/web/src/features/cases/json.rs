@@ -638,7 +638,7 @@ impl CaseDetail {
                 reason: (&c.reason).into(),
             }),
             clocks: clocks.iter().map(ClockView::from).collect(),
-            next_deadline: next_deadline_of(case, &calendar, today)?,
+            next_deadline: next_deadline_of(case, calendar, today)?,
             allowed_actions: actions::available(case, actor, today)
                 .into_iter()
                 .map(|action| action.key().to_string())
