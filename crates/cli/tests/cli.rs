@@ -700,3 +700,338 @@ fn serve_refuses_incomplete_or_wrong_single_sign_on_settings_in_one_line() {
     assert!(stderr.contains("/sign-in/sso/callback"), "{stderr}");
     assert!(!stderr.contains("s3cret"), "{stderr}");
 }
+
+/// The `password_hash` stored for `email`, read with the `sqlite3` program.
+fn stored_password_hash(db: &Db, email: &str) -> String {
+    let out = std::process::Command::new("sqlite3")
+        .arg(db.path("waymark.db"))
+        .arg(format!(
+            "SELECT password_hash FROM users WHERE email = '{email}'"
+        ))
+        .output()
+        .unwrap_or_else(|e| panic!("could not run sqlite3 ({e}); scripts/test installs it"));
+    assert!(
+        out.status.success(),
+        "sqlite3 failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// `waymark user add` for a caseworker in LA 202 with this password on standard input.
+fn add_user_with_password(db: &Db, email: &str, stdin: &str) -> (i32, String, String) {
+    let out = waymark()
+        .env("WAYMARK_DATABASE_URL", db.url())
+        .args([
+            "user",
+            "add",
+            "--email",
+            email,
+            "--name",
+            "Ada",
+            "--role",
+            "caseworker",
+            "--la",
+            "202",
+            "--password-stdin",
+        ])
+        .write_stdin(stdin)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+/// Whether `password` matches the Argon2 PHC string `hash`.
+fn verifies(hash: &str, password: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    let parsed = PasswordHash::new(hash).unwrap_or_else(|e| panic!("{hash}: {e}"));
+    argon2::Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
+}
+
+#[test]
+fn user_add_generates_long_grouped_and_different_passwords() {
+    let db = Db::new();
+    assert_eq!(db.run(&["la", "add", "202", "Camden"]).0, 0);
+    let passwords: Vec<String> = ["a@camden.gov.uk", "b@camden.gov.uk"]
+        .into_iter()
+        .map(|email| {
+            let (code, stdout, stderr) = add_user(&db, email, "caseworker");
+            assert_eq!(code, 0, "{stderr}");
+            stdout
+                .lines()
+                .find_map(|line| line.strip_prefix("Password: "))
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let first = &passwords[0];
+    assert_eq!(first.len(), 23, "{first}");
+    assert_eq!(first.split('-').count(), 4, "{first}");
+    assert_ne!(passwords[0], passwords[1]);
+    // The one shown is the one stored.
+    assert!(verifies(
+        &stored_password_hash(&db, "a@camden.gov.uk"),
+        first
+    ));
+}
+
+#[test]
+fn user_add_stores_an_argon2id_hash_that_verifies_only_its_password() {
+    let db = Db::new();
+    assert_eq!(db.run(&["la", "add", "202", "Camden"]).0, 0);
+    let (code, _, stderr) =
+        add_user_with_password(&db, "a@camden.gov.uk", "correct horse battery\n");
+    assert_eq!(code, 0, "{stderr}");
+    let hash = stored_password_hash(&db, "a@camden.gov.uk");
+    assert!(hash.starts_with("$argon2id$v=19$"), "{hash}");
+    assert!(verifies(&hash, "correct horse battery"));
+    assert!(!verifies(&hash, "correct horse batter"));
+}
+
+#[test]
+fn user_add_takes_the_first_line_of_standard_input_without_its_ending_as_the_password() {
+    let db = Db::new();
+    assert_eq!(db.run(&["la", "add", "202", "Camden"]).0, 0);
+    let (code, _, stderr) = add_user_with_password(
+        &db,
+        "a@camden.gov.uk",
+        "a long enough secret\r\nsecond line\n",
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let hash = stored_password_hash(&db, "a@camden.gov.uk");
+    assert!(verifies(&hash, "a long enough secret"));
+    for (email, stdin) in [("b@camden.gov.uk", "short\n"), ("c@camden.gov.uk", "")] {
+        let (code, stdout, stderr) = add_user_with_password(&db, email, stdin);
+        assert_eq!(code, 1, "{stdin:?}: {stdout}");
+        assert!(stderr.contains("at least 12 characters"), "{stderr}");
+    }
+}
+
+#[test]
+fn user_add_accepts_only_plausible_email_addresses() {
+    let db = Db::new();
+    assert_eq!(db.run(&["la", "add", "202", "Camden"]).0, 0);
+    for good in ["ada@camden.gov.uk", "a.b+send@example.org"] {
+        let (code, _, stderr) = add_user(&db, good, "caseworker");
+        assert_eq!(code, 0, "{good}: {stderr}");
+    }
+    for bad in [
+        "",
+        "ada",
+        "@camden.gov.uk",
+        "ada@",
+        "ada@localhost",
+        "a da@x.org",
+        "a@b@c.org",
+    ] {
+        let (code, _, stderr) = add_user(&db, bad, "caseworker");
+        assert_eq!(code, 1, "{bad}: {stderr}");
+        assert!(
+            stderr.contains("is not an email address"),
+            "{bad}: {stderr}"
+        );
+    }
+}
+
+/// `waymark serve` on a free port with these flags: waits until it is listening and its log
+/// satisfies `seen` (at most 30 s), stops it, and returns the log. If it exits first, the log
+/// so far.
+fn serve_log(db: &Db, flags: &[&str], seen: impl Fn(&str) -> bool) -> String {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_waymark"))
+        .env_remove("WAYMARK_CALENDAR")
+        .env("WAYMARK_DATABASE_URL", db.url())
+        .env("NO_COLOR", "1")
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(flags)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut log = String::new();
+    while !(log.contains("Waymark is listening") && seen(&log)) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match received.recv_timeout(left) {
+            Ok(line) => {
+                log.push_str(&line);
+                log.push('\n');
+            }
+            Err(_) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    log
+}
+
+/// `waymark serve` with these flags, expected to refuse them: (exit code, stderr).
+fn serve_refused(db: &Db, flags: &[&str]) -> (Option<i32>, String) {
+    let out = waymark()
+        .env("WAYMARK_DATABASE_URL", db.url())
+        .timeout(std::time::Duration::from_secs(30))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .args(flags)
+        .output()
+        .unwrap();
+    (out.status.code(), String::from_utf8(out.stderr).unwrap())
+}
+
+/// A well-formed GOV.UK Notify API key (key name, service id, secret).
+const NOTIFY_KEY: &str =
+    "live-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0";
+
+/// The flags for an SMTP relay that is never reached (nothing is queued to send).
+const SMTP: [&str; 4] = [
+    "--smtp-url",
+    "smtp://127.0.0.1:2525",
+    "--smtp-from",
+    "noreply@send.example",
+];
+
+/// The log says which way notifications go once the sender has started.
+fn sending(log: &str) -> bool {
+    log.contains("sending notifications from the outbox")
+}
+
+#[test]
+fn serve_without_an_email_provider_leaves_notifications_waiting() {
+    let db = Db::new();
+    let log = serve_log(&db, &[], |log| log.contains("no email provider is set up"));
+    assert!(log.contains("no email provider is set up"), "{log}");
+    assert!(!sending(&log), "{log}");
+}
+
+#[test]
+fn serve_by_smtp_needs_its_url_and_from_address() {
+    let db = Db::new();
+    let log = serve_log(&db, &SMTP, sending);
+    assert!(
+        log.contains("the SMTP relay smtp://127.0.0.1:2525"),
+        "{log}"
+    );
+    assert!(!log.contains("no email provider"), "{log}");
+
+    let (code, stderr) = serve_refused(&db, &["--smtp-url", "smtp://127.0.0.1:2525"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("--smtp-from"), "{stderr}");
+}
+
+#[test]
+fn serve_reads_the_smtp_password_from_its_file() {
+    let db = Db::new();
+    let password = db.write("password", "secret\n");
+    let log = serve_log(
+        &db,
+        &[
+            "--smtp-url",
+            "smtps://waymark@relay.example.org",
+            "--smtp-password-file",
+            &password,
+            "--smtp-from",
+            "noreply@send.example",
+        ],
+        sending,
+    );
+    assert!(
+        log.contains("the SMTP relay smtps://relay.example.org"),
+        "{log}"
+    );
+    assert!(!log.contains("secret"), "{log}");
+}
+
+#[test]
+fn serve_reads_the_notify_key_and_templates_from_files() {
+    let db = Db::new();
+    let key = db.write("key", &format!("{NOTIFY_KEY}\n"));
+    let templates = db.write("templates.json", r#"{"invite": "t-1"}"#);
+    let log = serve_log(
+        &db,
+        &[
+            "--notify-api-key-file",
+            &key,
+            "--notify-templates",
+            &templates,
+        ],
+        sending,
+    );
+    assert!(log.contains("GOV.UK Notify at "), "{log}");
+    let missing = log
+        .lines()
+        .find(|line| line.contains("some templates have no GOV.UK Notify template id"))
+        .unwrap_or_else(|| panic!("no line about missing templates: {log}"));
+    assert!(missing.contains("decision_made"), "{missing}");
+    assert!(!missing.contains("invite"), "{missing}");
+
+    let bad = db.write("bad-key", "not-a-key");
+    let (code, stderr) = serve_refused(
+        &db,
+        &[
+            "--notify-api-key-file",
+            &bad,
+            "--notify-templates",
+            &templates,
+        ],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("{key name}-{service id}"), "{stderr}");
+}
+
+#[test]
+fn serve_takes_only_one_email_provider() {
+    let db = Db::new();
+    let mut flags = SMTP.to_vec();
+    flags.extend(["--notify-templates", "templates.json"]);
+    let (code, stderr) = serve_refused(&db, &flags);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("choose one"), "{stderr}");
+}
+
+#[test]
+fn serve_reminders_need_local_authorities_and_take_the_days_given() {
+    let db = Db::new();
+    let log = serve_log(&db, &SMTP, |log| log.contains("advice reminders are off"));
+    assert!(log.contains("advice reminders are off"), "{log}");
+    assert!(!log.contains("queuing advice reminders"), "{log}");
+
+    let reminding = |log: &str| log.contains("queuing advice reminders");
+    let mut flags = SMTP.to_vec();
+    flags.extend(["--reminder-las", "202,203", "--reminder-days", "10,3,1"]);
+    let log = serve_log(&db, &flags, reminding);
+    let line = log.lines().find(|line| reminding(line)).unwrap_or_default();
+    assert!(
+        line.contains("las=2") && line.contains("days_before=[10, 3, 1]"),
+        "{log}"
+    );
+
+    let mut flags = SMTP.to_vec();
+    flags.extend(["--reminder-las", "202"]);
+    let log = serve_log(&db, &flags, reminding);
+    let line = log.lines().find(|line| reminding(line)).unwrap_or_default();
+    assert!(
+        line.contains("las=1") && line.contains("days_before=[7, 2]"),
+        "{log}"
+    );
+
+    let mut flags = SMTP.to_vec();
+    flags.extend(["--reminder-las", "Camden"]);
+    let (code, stderr) = serve_refused(&db, &flags);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("--reminder-las takes 3-digit"), "{stderr}");
+}

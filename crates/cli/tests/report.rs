@@ -326,3 +326,121 @@ fn report_twenty_weeks_from_flow_counts_agrees_with_report_kpis_from_facts() {
         "{stderr}"
     );
 }
+
+/// The demo's generator (`src/demo_data.rs`), compiled into this test binary from the
+/// `waymark` binary's source and tested without a database: the binary has no library to
+/// link, and a unit-test harness for it would link the whole application once more.
+#[allow(dead_code)]
+#[path = "../src/demo_data.rs"]
+mod demo_data;
+
+mod generated {
+    use chrono::{Duration, NaiveDate};
+    use waymark_domain::LaCode;
+    use waymark_domain::case::{Case, ClosureReason, Stage};
+
+    use crate::demo_data::{
+        CHUNK, NATIONAL_LAS, NATIONAL_REQUESTS, Size, generate, generate_national, national_sizes,
+    };
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    fn small() -> Size {
+        Size {
+            active_plans: 300,
+            recent_requests: 200,
+            schools: 30,
+        }
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_authority() {
+        let la = LaCode::parse("202").unwrap();
+        let cws = vec!["cw-1".to_string(), "cw-2".to_string()];
+        let a = generate(7, &la, small(), &cws, today());
+        let b = generate(7, &la, small(), &cws, today());
+        assert_eq!(a.cases.len(), b.cases.len());
+        assert!(a.cases.iter().zip(&b.cases).all(|(x, y)| x.case == y.case));
+        let c = generate(8, &la, small(), &cws, today());
+        assert!(a.cases.iter().zip(&c.cases).any(|(x, y)| x.case != y.case));
+    }
+
+    #[test]
+    fn demo_cases_are_valid_histories_at_every_stage() {
+        let la = LaCode::parse("202").unwrap();
+        let demo = generate(1, &la, small(), &["cw-1".to_string()], today());
+        assert_eq!(demo.skipped, 0);
+        assert_eq!(demo.cases.len(), 500);
+        for c in &demo.cases {
+            assert_eq!(Case::from_events(la.clone(), &c.events).unwrap(), c.case);
+        }
+        let plans = demo
+            .cases
+            .iter()
+            .filter(|c| c.case.stage == Stage::PlanIssued)
+            .count();
+        assert!(plans > 250, "{plans} plans");
+        for stage in [Stage::Requested, Stage::Assessing, Stage::NotAssessing] {
+            assert!(
+                demo.cases.iter().any(|c| c.case.stage == stage),
+                "no case at {stage:?}"
+            );
+        }
+        assert!(demo.cases.iter().any(|c| !c.case.exceptions.is_empty()));
+    }
+
+    #[test]
+    fn national_sizes_add_up_to_england() {
+        let sizes = national_sizes(1);
+        assert_eq!(sizes.len(), NATIONAL_LAS);
+        let total: usize = sizes.iter().sum();
+        assert!(total.abs_diff(NATIONAL_REQUESTS) < 1_000, "{total}");
+        let largest = sizes.iter().max().unwrap();
+        let smallest = sizes.iter().min().unwrap();
+        assert!(*largest > 3 * total / NATIONAL_LAS, "{largest}");
+        assert!(*smallest < total / NATIONAL_LAS / 3, "{smallest}");
+    }
+
+    #[test]
+    fn a_national_authority_has_ten_years_of_requests_reviews_and_ceased_plans() {
+        let la = LaCode::parse("801").unwrap();
+        let mut cases = Vec::new();
+        let mut chunks = 0;
+        let (settings, skipped) =
+            generate_national(3, &la, 6_000, &["cw".to_string()], today(), |chunk| {
+                assert!(chunk.len() <= CHUNK);
+                chunks += 1;
+                cases.extend(chunk);
+            });
+        assert_eq!((skipped, cases.len(), chunks), (0, 6_000, 2));
+        assert!(settings.len() >= 20);
+        for c in cases.iter().step_by(7) {
+            assert_eq!(Case::from_events(la.clone(), &c.events).unwrap(), c.case);
+        }
+        let oldest = cases.iter().map(|c| c.case.request.received).min().unwrap();
+        assert!(oldest < today() - Duration::days(365 * 9), "{oldest}");
+        let ceased = cases
+            .iter()
+            .filter(|c| matches!(&c.case.closure, Some(cl) if matches!(cl.reason, ClosureReason::Ceased { .. })))
+            .count();
+        let maintained = cases
+            .iter()
+            .filter(|c| c.case.final_plan.is_some() && c.case.closure.is_none())
+            .count();
+        assert!(
+            ceased > 600 && maintained > 2_000,
+            "{ceased} ceased, {maintained} maintained"
+        );
+        // Plans a year old or more have had a review; some were amended.
+        let reviewed = cases.iter().filter(|c| !c.case.reviews.is_empty()).count();
+        assert!(reviewed > maintained / 2, "{reviewed}");
+        assert!(cases.iter().any(|c| {
+            c.case
+                .reviews
+                .iter()
+                .any(|r| r.amended_plan_issued.is_some())
+        }));
+    }
+}
