@@ -1109,39 +1109,50 @@ pub fn decide(
         Command::CloseCase { on, reason } => {
             check_role(actor, STAFF, "close cases")?;
             dated(case, "The closing date", *on, today)?;
+            check_closure_reason(case, reason)?;
             let reason = match reason {
-                ClosureReason::Ceased { cease_reason } => {
-                    if case.stage != Stage::PlanIssued {
-                        return Err(Refusal::Invalid(
-                            "only a plan that was issued can cease; \
-                             use 'withdrawn' or 'no plan' instead"
-                                .to_string(),
-                        ));
-                    }
-                    ClosureReason::Ceased {
-                        cease_reason: CodeLists::current()
-                            .check(CodeList::CeaseReason, cease_reason)
-                            .map_err(|e| Refusal::Invalid(e.to_string()))?,
-                    }
-                }
-                ClosureReason::NoPlan
-                    if !matches!(case.stage, Stage::NotAssessing | Stage::NotIssuing) =>
-                {
-                    return Err(Refusal::Invalid(
-                        "'no plan' closes a case after a decision not to assess or not to issue"
-                            .to_string(),
-                    ));
-                }
-                ClosureReason::Withdrawn if case.stage == Stage::PlanIssued => {
-                    return Err(Refusal::Invalid(
-                        "a plan that was issued cannot be withdrawn; record why it ceased"
-                            .to_string(),
-                    ));
-                }
+                ClosureReason::Ceased { cease_reason } => ClosureReason::Ceased {
+                    cease_reason: CodeLists::current()
+                        .check(CodeList::CeaseReason, cease_reason)
+                        .map_err(|e| Refusal::Invalid(e.to_string()))?,
+                },
                 other => other.clone(),
             };
             Ok(vec![Event::CaseClosed(Closure { on: *on, reason })])
         }
+    }
+}
+
+/// Whether a case at its stage can close for `reason` (the SEN2 cease reason code of a
+/// `Ceased` is checked on its own). [`crate::actions::closure_reasons`] offers exactly the
+/// reasons this accepts.
+///
+/// - Only a plan that was issued can cease (s.45 CFA 2014), and an issued plan closes only by
+///   ceasing: a family that moves to another council's area takes the plan with them (reg 15,
+///   cease reason 1) or leaves England (cease reason 6), so SEN2 has its cease reason.
+/// - "No plan" closes a case after a decision not to assess (reg 5) or not to issue (reg 10).
+/// - Before a plan is issued, the request can be withdrawn or the family can move away.
+pub(crate) fn check_closure_reason(case: &Case, reason: &ClosureReason) -> Result<(), Refusal> {
+    match reason {
+        ClosureReason::Ceased { .. } if case.stage != Stage::PlanIssued => Err(Refusal::Invalid(
+            "only a plan that was issued can cease; use 'withdrawn' or 'no plan' instead"
+                .to_string(),
+        )),
+        ClosureReason::NoPlan if !matches!(case.stage, Stage::NotAssessing | Stage::NotIssuing) => {
+            Err(Refusal::Invalid(
+                "'no plan' closes a case after a decision not to assess or not to issue"
+                    .to_string(),
+            ))
+        }
+        ClosureReason::Withdrawn if case.stage == Stage::PlanIssued => Err(Refusal::Invalid(
+            "a plan that was issued cannot be withdrawn; record why it ceased".to_string(),
+        )),
+        ClosureReason::MovedAway if case.stage == Stage::PlanIssued => Err(Refusal::Invalid(
+            "a plan that was issued ceases when the family moves away; record why it ceased \
+             (1 if another local authority now maintains it, 6 if they left England)"
+                .to_string(),
+        )),
+        _ => Ok(()),
     }
 }
 

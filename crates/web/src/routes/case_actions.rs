@@ -95,6 +95,19 @@ fn exception_key(kind: ExceptionKind) -> &'static str {
     }
 }
 
+/// A closure reason as the closing form offers it: its value and label.
+fn closure_choice(reason: &ClosureReason) -> (&'static str, &'static str) {
+    match reason {
+        ClosureReason::Withdrawn => ("withdrawn", "The request was withdrawn"),
+        ClosureReason::MovedAway => ("moved_away", "The family moved to another council's area"),
+        ClosureReason::NoPlan => (
+            "no_plan",
+            "No plan: decided not to assess or not to issue, with no appeal",
+        ),
+        ClosureReason::Ceased { .. } => ("ceased", "The plan ceased"),
+    }
+}
+
 /// What the form offers to choose from, for this case.
 fn choices(case: &Case, caseworkers: &[(String, String)]) -> Value {
     let codes = CodeLists::current();
@@ -134,23 +147,10 @@ fn choices(case: &Case, caseworkers: &[(String, String)]) -> Value {
             }
         })
         .collect();
-    let mut closure = vec![
-        ("withdrawn", "The request was withdrawn"),
-        ("moved_away", "The family moved to another council's area"),
-    ];
-    if matches!(
-        case.stage,
-        waymark_store::domain::case::Stage::NotAssessing
-            | waymark_store::domain::case::Stage::NotIssuing
-    ) {
-        closure.push((
-            "no_plan",
-            "No plan: decided not to assess or not to issue, with no appeal",
-        ));
-    }
-    if case.stage == waymark_store::domain::case::Stage::PlanIssued {
-        closure = vec![("ceased", "The plan ceased")];
-    }
+    let closure: Vec<_> = actions::closure_reasons(case)
+        .iter()
+        .map(closure_choice)
+        .collect();
     let review_choice = |r: &AnnualReview, hint: String| {
         context! {
             value => r.number,
