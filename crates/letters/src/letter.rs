@@ -8,10 +8,10 @@
 //! plan's letter gives the right of appeal about sections B, F and I (reg 14).
 
 use chrono::NaiveDate;
+use waymark_domain::calendar::long_date;
 
 use crate::LetterError;
 use crate::appeal::appeal_deadline;
-use crate::date::long_date;
 use crate::layout::{BODY_SIZE, Block, MEASURE};
 use crate::pdf::{self, DocumentInfo};
 

@@ -6,8 +6,9 @@
 //!   appeal, mediation, the deadline ([`appeal`]) and where to get advice.
 //! - [`ehc_plan`]: a draft or final EHC plan, sections A to K under their statutory headings.
 //!
-//! The input is plain data (strings and dates), so this crate depends on no other Waymark
-//! crate. Rendering is pure Rust with [krilla](https://docs.rs/krilla): text is set in the
+//! The input is plain data (strings and dates, the deadlines already worked out by
+//! `waymark-domain`), so this crate decides nothing: it renders. It uses the domain only for
+//! the one long-date format ([`waymark_domain::calendar::long_date`]) and does no IO. Rendering is pure Rust with [krilla](https://docs.rs/krilla): text is set in the
 //! embedded Liberation Sans (an Arial-compatible font under the SIL Open Font License), on A4,
 //! and every PDF is tagged and checked against PDF/UA-1, so its text can be searched, copied
 //! and read aloud by a screen reader. Characters the font lacks (emoji, for example) become
@@ -15,7 +16,6 @@
 #![forbid(unsafe_code)]
 
 pub mod appeal;
-pub mod date;
 mod font;
 mod layout;
 pub mod letter;
@@ -23,7 +23,6 @@ mod pdf;
 pub mod plan;
 
 pub use appeal::{appeal_deadline, appeal_deadline_with_certificate};
-pub use date::long_date;
 pub use letter::{Addressee, Caseworker, Contact, DecisionLetter, LetterKind, decision_letter};
 pub use plan::{PlanDocument, PlanSection, PlanSections, PlanStatus, ehc_plan};
 
