@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, Role};
+use crate::appeal;
 use crate::calendar::long_date;
 use crate::case::{
     AdviceKind, AnnualReview, Case, Child, Closure, ClosureReason, Decision, FinalPlan, Placement,
@@ -1067,13 +1068,8 @@ pub fn decide(
             appeal_lodged,
         } => {
             check_role(actor, STAFF, "record mediation and appeals")?;
-            let notice = match case.stage {
-                Stage::NotAssessing => case.assessment_decision.as_ref().map(|d| d.on),
-                Stage::NotIssuing => case.issue_decision.as_ref().map(|d| d.on),
-                Stage::PlanIssued => case.final_plan.as_ref().map(|p| p.issued),
-                _ => None,
-            }
-            .ok_or_else(|| wrong_stage(case, "record mediation or an appeal"))?;
+            let (_, notice) = appeal::appealable_decision(case)
+                .ok_or_else(|| wrong_stage(case, "record mediation or an appeal"))?;
             for (what, date) in [
                 ("The date mediation was requested", mediation_requested),
                 ("The date of the mediation certificate", certificate_issued),

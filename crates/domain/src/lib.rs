@@ -1,6 +1,7 @@
 //! Waymark's domain: the rules of the EHC process in England, with no IO.
 //!
 //! - [`clock`]: the statutory clock (SEND Regulations 2014) — every deadline, in calendar time.
+//! - [`appeal`]: which decisions the family can appeal to the Tribunal, and until when.
 //! - [`calendar`]: the working-day calendar (Monday to Friday less bank holidays), for
 //!   complaint targets, mediation certificates and the priority action plan.
 //! - [`upn`], [`uln`], [`nhs_number`]: validated identifiers for a child or young person.
@@ -15,6 +16,7 @@
 pub mod actions;
 pub mod actor;
 pub mod agency;
+pub mod appeal;
 pub mod calendar;
 pub mod case;
 pub mod caseload;
