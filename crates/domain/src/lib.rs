@@ -8,6 +8,7 @@
 //! - [`case`], [`command`], [`event`]: the case state machine. `decide(case, command, actor,
 //!   today)` checks a change and gives events; `Case::apply` folds them in.
 //! - [`codes`]: SEN2 code lists, held as data per collection year.
+//! - [`email`]: an email address as typed, checked for its shape ([`EmailAddress`]).
 //! - [`password`]: what makes a password acceptable (NCSC guidance).
 //!
 //! Nothing here reads the system clock: "today" is always an argument.
@@ -23,6 +24,7 @@ pub mod caseload;
 pub mod clock;
 pub mod codes;
 pub mod command;
+pub mod email;
 pub mod event;
 pub mod ids;
 pub mod import;
@@ -33,6 +35,7 @@ pub mod uln;
 pub mod upn;
 
 pub use calendar::{CalendarError, WorkingDayCalendar};
+pub use email::{EmailAddress, EmailAddressError};
 pub use ids::{CaseId, LaCode, LaCodeError};
 pub use nhs_number::{NhsNumber, NhsNumberError};
 pub use uln::{Uln, UlnError};

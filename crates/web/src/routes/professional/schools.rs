@@ -12,6 +12,7 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 use waymark_store::cases::LoadedCase;
+use waymark_store::domain::EmailAddress;
 use waymark_store::domain::Upn;
 use waymark_store::domain::case::{Child, ContactPreference, ParentCarer, Placement, Request};
 use waymark_store::domain::clock;
@@ -240,9 +241,7 @@ pub(super) async fn request_assessment<S: Store>(
             "Enter the parent or carer’s relationship to the pupil",
         );
     }
-    if !typed.parent_email.is_empty()
-        && !crate::routes::invitations::looks_like_email(&typed.parent_email)
-    {
+    if !typed.parent_email.is_empty() && EmailAddress::parse(&typed.parent_email).is_err() {
         errors.add(
             "parent_email",
             "Enter an email address in the correct format, like name@example.com",
