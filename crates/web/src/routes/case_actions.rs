@@ -35,7 +35,7 @@ use waymark_store::domain::case::{
 };
 use waymark_store::domain::clock::ExceptionKind;
 use waymark_store::domain::codes::{CodeList, CodeLists};
-use waymark_store::domain::command::{self, Command, Refusal};
+use waymark_store::domain::command::{self, Command, Field, Refusal};
 
 use crate::audit::{self, Action as AuditAction, Record};
 use crate::client_ip::ClientIp;
@@ -711,18 +711,27 @@ async fn command_from<S: Store>(
     })
 }
 
-/// The form field a refusal of the case rules is about, so its words appear beside it.
+/// The form field a refusal of the case rules is about (its typed [`Field`]), so its words
+/// appear beside it; for a refusal about the case rather than an input, the action's main
+/// field.
 fn refusal_field(action: Action, refusal: &Refusal) -> &'static str {
-    match refusal {
-        Refusal::FutureDate { what, .. } | Refusal::TooEarly { what, .. } => {
-            if what.contains("start of the exception") {
-                "from"
-            } else {
-                "on"
-            }
-        }
-        Refusal::Missing(what) if what.contains("reasons") => "reasons",
-        Refusal::NotLatest { .. } => "plan_version",
+    match refusal.field() {
+        Some(Field::On) => "on",
+        Some(Field::From) => "from",
+        Some(Field::To) => "to",
+        Some(Field::Reasons) => "reasons",
+        Some(Field::Number) => "number",
+        Some(Field::Version) => "plan_version",
+        Some(Field::Caseworker) => "caseworker",
+        Some(Field::Organisation) => "organisation",
+        Some(Field::Note) => "note",
+        Some(Field::Text) => "text",
+        Some(Field::ClosureReason) => "reason",
+        Some(Field::CeaseReason) => "cease_reason",
+        Some(Field::PlacementName) => "school_name",
+        Some(Field::PlacementUrn) => "school_urn",
+        Some(Field::SettingCode) => "setting_code",
+        Some(Field::PlacementType) => "placement_type",
         _ => match action {
             Action::RecordException => "kind",
             Action::ConsultSchool | Action::IssueFinalPlan => "school_urn",

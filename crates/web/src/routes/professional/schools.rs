@@ -16,7 +16,7 @@ use waymark_store::domain::EmailAddress;
 use waymark_store::domain::Upn;
 use waymark_store::domain::case::{Child, ContactPreference, ParentCarer, Placement, Request};
 use waymark_store::domain::clock;
-use waymark_store::domain::command::{Command, NewRequest};
+use waymark_store::domain::command::{Command, Field, NewRequest};
 use waymark_store::{CaseAccess, Store};
 
 use super::{child_name, desk, due, refused, request_path, run};
@@ -310,10 +310,10 @@ pub(super) async fn request_assessment<S: Store>(
     let opened = match waymark_app::cases::open(&state.app, by, &request).await {
         Ok(opened) => opened,
         Err(waymark_app::Error::Refused(refusal)) => {
-            let field = match crate::api::cases::new_request_field(&refusal) {
-                "child.given_name" => "given_name",
-                "child.family_name" => "family_name",
-                "child.date_of_birth" => "dob",
+            let field = match refusal.field() {
+                Some(Field::GivenName) => "given_name",
+                Some(Field::FamilyName) => "family_name",
+                Some(Field::DateOfBirth) => "dob",
                 _ => "reasons",
             };
             errors.add(field, refused(&refusal));
