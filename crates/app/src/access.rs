@@ -35,7 +35,7 @@ use waymark_store::caseload::{CaseloadPage, CaseloadQuery, CaseloadSort};
 use waymark_store::cases::{self, CaseError, HistoryEntry, LoadedCase};
 use waymark_store::documents::{CaseworkerLoad, Document, DocumentInfo};
 use waymark_store::domain::actor::{Actor, Role};
-use waymark_store::domain::command::{Command, Refusal};
+use waymark_store::domain::command::{Command, Field, Refusal};
 use waymark_store::portal::Message;
 use waymark_store::{AuditEntry, CaseAccess, CaseId, LaCode, Store, StoredCase, User, UserId};
 
@@ -745,18 +745,19 @@ impl Allocator<'_> {
         note: Option<String>,
     ) -> AppResult<LoadedCase> {
         if !takes_cases(to, self.la()) {
-            return Err(AppError::Refused(Refusal::Invalid(
-                "cases can only be allocated to an active caseworker of your council".to_string(),
+            return Err(AppError::Refused(Refusal::invalid(
+                Field::Caseworker,
+                "cases can only be allocated to an active caseworker of your council",
             )));
         }
         let current = load_in(&app.store, self.la(), case)
             .await?
             .ok_or(AppError::NotFound)?;
         if current.case.caseworker.is_some() {
-            return Err(AppError::Refused(Refusal::Invalid(
+            return Err(AppError::Refused(Refusal::invalid(
+                Field::Caseworker,
                 "it has been allocated since the list was shown: change its caseworker on the \
-                 case page"
-                    .to_string(),
+                 case page",
             )));
         }
         let command = Command::AllocateCaseworker {

@@ -15,6 +15,7 @@ use waymark_letters::{
 };
 use waymark_store::cases::LoadedCase;
 use waymark_store::documents::NewDocument;
+use waymark_store::domain::appeal;
 use waymark_store::domain::case::{Case, PlanVersion};
 use waymark_store::domain::command::Command;
 use waymark_store::{Store, User};
@@ -88,7 +89,8 @@ pub fn plan_pdf(la_name: &str, case: &Case, version: &PlanVersion) -> AppResult<
     })
 }
 
-/// A decision letter to the family about `case`, dated `date`.
+/// A decision letter to the family about `case` (as it is after the decision), dated `date`,
+/// with the deadlines of the right of appeal the domain gives on the case now.
 fn letter(
     la_name: &str,
     case: &Case,
@@ -97,6 +99,14 @@ fn letter(
     reasons: &str,
     signed_by: Caseworker,
 ) -> AppResult<Vec<u8>> {
+    // The domain says whether the decision can be appealed and until when; the letter
+    // only prints the dates.
+    let appeal = appeal::right_of_appeal(case)
+        .map_err(|e| {
+            tracing::error!(kind = %e, "the appeal deadlines could not be worked out");
+            AppError::Internal("letter")
+        })?
+        .map(|right| right.deadlines);
     let young_person = date.years_since(case.child.date_of_birth).unwrap_or(0) >= 16;
     let recipient_name = match case.child.parents.first() {
         Some(parent) if !young_person => parent.name.clone(),
@@ -141,6 +151,7 @@ fn letter(
             name: format!("{la_name} SEND Information, Advice and Support Service (SENDIASS)"),
             ..Contact::default()
         },
+        appeal,
     })
     .map_err(|e| {
         tracing::error!(kind = %e, "the letter could not be rendered");

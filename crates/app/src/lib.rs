@@ -10,7 +10,8 @@
 //!   never reaches a family or a professional on any route.
 //! - [`notices`], [`letters`]: what each change queues and renders.
 //! - [`passwords`], [`token`]: identity (Argon2id hashing, random tokens).
-//! - [`export`]: the KPI figures as CSV and spreadsheets.
+//! - [`export`]: the KPI figures as CSV and spreadsheets; [`reports`]: advice by agency and
+//!   the overdue requests behind it.
 //! - [`time`]: "today in England", from an injected [`time::Clock`] so tests can set the date.
 #![forbid(unsafe_code)]
 
@@ -22,6 +23,7 @@ pub mod export;
 pub mod letters;
 pub mod notices;
 pub mod passwords;
+pub mod reports;
 pub mod time;
 pub mod token;
 pub mod views;

@@ -7,6 +7,7 @@
 //! zone in the world for the one this service uses.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use waymark_store::domain::calendar::long_date;
 
 /// The last Sunday of a month.
 fn last_sunday(year: i32, month: u32) -> Option<NaiveDate> {
@@ -104,9 +105,9 @@ pub fn time(at: DateTime<Utc>) -> String {
     }
 }
 
-/// "4 March 2026".
+/// "4 March 2026": the domain's one long-date format ([`long_date`]).
 pub fn date(day: NaiveDate) -> String {
-    day.format("%-d %B %Y").to_string()
+    long_date(day)
 }
 
 /// "4 March 2026 at 2:45pm".

@@ -8,7 +8,7 @@ use std::io::BufRead;
 
 use anyhow::Context;
 use chrono::Utc;
-use waymark_domain::LaCode;
+use waymark_domain::{EmailAddress, LaCode};
 use waymark_store::prelude::*;
 use waymark_store::{NewAuditEntry, NewUser, ROLES, role_from_name, role_name};
 
@@ -21,11 +21,7 @@ const MIN_PASSWORD_CHARS: usize = 12;
 /// `waymark user add --email E --name N --role ROLE --la CODE [--organisation O]
 /// [--password-stdin]`.
 pub fn add(args: &AddUserArgs) -> anyhow::Result<()> {
-    let email = args.email.trim();
-    anyhow::ensure!(
-        looks_like_email(email),
-        "'{email}' is not an email address (it should look like name@example.gov.uk)"
-    );
+    let email = EmailAddress::parse(&args.email)?;
     let name = args.name.trim();
     anyhow::ensure!(!name.is_empty(), "give the user's name with --name");
     let role = role_from_name(&args.role.trim().to_lowercase()).with_context(|| {
@@ -54,7 +50,7 @@ pub fn add(args: &AddUserArgs) -> anyhow::Result<()> {
         let store = open(&args.db).await?;
         let user = store
             .create_user(NewUser {
-                email: email.to_string(),
+                email: email.into_string(),
                 name: name.to_string(),
                 role,
                 la: la.clone(),
@@ -90,22 +86,6 @@ pub fn add(args: &AddUserArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// One `@` with something either side, and no spaces: enough to catch a flag given the wrong
-/// value; whether the address works is proved by using it.
-fn looks_like_email(text: &str) -> bool {
-    match text.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains('@')
-                && !text.chars().any(char::is_whitespace)
-        }
-        None => false,
-    }
 }
 
 /// The first line of `input`, without its line ending, if it is long enough.

@@ -9,8 +9,9 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::actor::{Actor, Role};
-use crate::case::{Case, ReviewOutcome, Stage};
+use crate::case::{Case, ClosureReason, ReviewOutcome, Stage};
 use crate::clock;
+use crate::command::check_closure_reason;
 
 /// One thing that can be done to a case, each with its own page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -150,6 +151,31 @@ pub fn available(case: &Case, actor: &Actor, today: NaiveDate) -> Vec<Action> {
         .into_iter()
         .filter(|action| allowed(case, actor, *action, today))
         .collect()
+}
+
+/// The reasons `case` can be closed for now, in the order the closing form offers them:
+/// exactly those [`decide`](crate::command::decide) accepts in a
+/// [`CloseCase`](crate::command::Command::CloseCase) (the rule is
+/// `command::check_closure_reason`: an issued plan only ceases, s.45 CFA 2014; "no plan"
+/// only after a decision not to assess or issue, reg 5 and reg 10). A closed case has none.
+///
+/// `Ceased` is offered with an empty `cease_reason`: the SEN2 cease reason code is chosen
+/// with it.
+pub fn closure_reasons(case: &Case) -> Vec<ClosureReason> {
+    if case.closure.is_some() {
+        return Vec::new();
+    }
+    [
+        ClosureReason::Withdrawn,
+        ClosureReason::MovedAway,
+        ClosureReason::NoPlan,
+        ClosureReason::Ceased {
+            cease_reason: String::new(),
+        },
+    ]
+    .into_iter()
+    .filter(|reason| check_closure_reason(case, reason).is_ok())
+    .collect()
 }
 
 fn allowed(case: &Case, actor: &Actor, action: Action, today: NaiveDate) -> bool {
@@ -500,6 +526,71 @@ mod tests {
             .find(|c| c.closure.is_some())
             .unwrap();
         assert!(available(&closed, &actor(Role::Admin), date("2027-06-01")).is_empty());
+    }
+
+    #[test]
+    fn closure_reasons_offered_are_those_decide_accepts_at_every_stage() {
+        let (base, today) = journey().remove(0);
+        let staff = actor(Role::Caseworker);
+        for stage in Stage::ALL {
+            let mut case = base.clone();
+            case.stage = stage;
+            if stage == Stage::Closed {
+                case.closure = Some(crate::case::Closure {
+                    on: today,
+                    reason: ClosureReason::Withdrawn,
+                });
+            }
+            let offered = closure_reasons(&case);
+            // Every reason, a ceased plan with a real SEN2 code (1: maintained by another
+            // local authority).
+            for reason in [
+                ClosureReason::Withdrawn,
+                ClosureReason::MovedAway,
+                ClosureReason::NoPlan,
+                ClosureReason::Ceased {
+                    cease_reason: "1".to_string(),
+                },
+            ] {
+                let command = Command::CloseCase {
+                    on: today,
+                    reason: reason.clone(),
+                };
+                let outcome = decide(&case, &command, &staff, today);
+                let is_offered = offered
+                    .iter()
+                    .any(|o| std::mem::discriminant(o) == std::mem::discriminant(&reason));
+                assert_eq!(
+                    is_offered,
+                    outcome.is_ok(),
+                    "{reason:?} at {stage:?}: offered {offered:?}, decide said {outcome:?}"
+                );
+            }
+        }
+        // What the form offers, stage by stage.
+        let at = |stage| {
+            let mut case = base.clone();
+            case.stage = stage;
+            closure_reasons(&case)
+        };
+        assert_eq!(
+            at(Stage::Assessing),
+            [ClosureReason::Withdrawn, ClosureReason::MovedAway]
+        );
+        assert_eq!(
+            at(Stage::NotIssuing),
+            [
+                ClosureReason::Withdrawn,
+                ClosureReason::MovedAway,
+                ClosureReason::NoPlan
+            ]
+        );
+        assert_eq!(
+            at(Stage::PlanIssued),
+            [ClosureReason::Ceased {
+                cease_reason: String::new()
+            }]
+        );
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! Advice by agency: which organisations owe the council advice, how late, and how often they
-//! answer within the 6 weeks of reg 8(1), month by month. One definition, used by the
-//! managers' page and by reports.
+//! answer within the 6 weeks of reg 8(1), month by month; and which requests are overdue
+//! ([`overdue_advice`]). One definition, used by the managers' page and by reports
+//! (`waymark_app::reports`).
 
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 
-use crate::case::{AdviceKind, Case};
+use crate::case::{AdviceKind, AdviceRequest, Case};
 use crate::clock;
 
 /// A calendar month, as `(year, month)`.
@@ -51,6 +52,55 @@ impl AgencyAdvice {
         (self.answered > 0)
             .then(|| f64::from(self.answered_on_time) * 100.0 / f64::from(self.answered))
     }
+}
+
+/// One request for advice that is overdue: unanswered after its 6 weeks (reg 8(1)), on an
+/// open case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OverdueAdvice {
+    /// The request's number on its case.
+    pub number: u32,
+    /// The organisation asked.
+    pub organisation: String,
+    /// The kind of advice asked for.
+    pub kind: AdviceKind,
+    /// When it was asked for.
+    pub requested: NaiveDate,
+    /// When it was due (6 weeks later).
+    pub due: NaiveDate,
+    /// How many days after that `today` is.
+    pub days_overdue: i64,
+}
+
+/// A request still owed on `today`, with its due date: not answered on an open case. `None`
+/// for one answered, on a closed case, or whose due date cannot be worked out.
+fn owed(case: &Case, advice: &AdviceRequest) -> Option<NaiveDate> {
+    if case.closure.is_some() || advice.received.is_some() {
+        return None;
+    }
+    clock::advice_by(advice.requested).ok()
+}
+
+/// The requests for advice on `case` overdue on `today` (reg 8(1): 6 weeks from the request),
+/// most overdue first.
+pub fn overdue_advice(case: &Case, today: NaiveDate) -> Vec<OverdueAdvice> {
+    let mut out: Vec<_> = case
+        .advice
+        .iter()
+        .filter_map(|advice| {
+            let due = owed(case, advice).filter(|due| *due < today)?;
+            Some(OverdueAdvice {
+                number: advice.number,
+                organisation: advice.organisation.clone(),
+                kind: advice.kind,
+                requested: advice.requested,
+                due,
+                days_overdue: (today - due).num_days(),
+            })
+        })
+        .collect();
+    out.sort_by_key(|a| std::cmp::Reverse(a.days_overdue));
+    out
 }
 
 /// The `months` months ending with the month of `today`, oldest first.
@@ -98,17 +148,12 @@ pub fn advice_by_organisation<'a>(
                 });
             entry.kind = advice.kind;
             let on_time = advice.received.is_some_and(|r| r <= due);
-            match advice.received {
-                None if case.closure.is_none() => {
-                    entry.open += 1;
-                    if due < today {
-                        entry.overdue += 1;
-                        entry.most_days_overdue =
-                            entry.most_days_overdue.max((today - due).num_days());
-                    }
+            if owed(case, advice).is_some() {
+                entry.open += 1;
+                if due < today {
+                    entry.overdue += 1;
+                    entry.most_days_overdue = entry.most_days_overdue.max((today - due).num_days());
                 }
-                None => {}
-                Some(_) => {}
             }
             let month = (due.year(), due.month());
             if let Some(figures) = entry.by_month.iter_mut().find(|f| f.month == month) {
@@ -243,6 +288,36 @@ mod tests {
         });
         let got = advice_by_organisation([&closed], d("2026-06-01"), 3);
         assert_eq!((got[0].open, got[0].overdue), (0, 0));
+    }
+
+    #[test]
+    fn overdue_advice_is_unanswered_past_six_weeks_on_an_open_case() {
+        // Today 1 June 2026. reg 8(1): asked 2 March → due 13 April, 49 days overdue; asked
+        // 20 April → due 1 June, due today so not yet overdue; asked 5 January and answered.
+        let today = d("2026-06-01");
+        let mut open = case(&[
+            ("Trust", "2026-03-02", None),
+            ("Clinic", "2026-04-20", None),
+            ("School", "2026-01-05", Some("2026-02-01")),
+            ("Service", "2026-02-02", None),
+        ]);
+        let got: Vec<_> = overdue_advice(&open, today)
+            .into_iter()
+            .map(|a| (a.number, a.organisation, a.due, a.days_overdue))
+            .collect();
+        // Most overdue first: the Service's (due 16 March, 77 days), then the Trust's.
+        assert_eq!(
+            got,
+            [
+                (4, "Service".to_string(), d("2026-03-16"), 77),
+                (1, "Trust".to_string(), d("2026-04-13"), 49),
+            ]
+        );
+        open.closure = Some(Closure {
+            on: d("2026-05-01"),
+            reason: ClosureReason::Withdrawn,
+        });
+        assert!(overdue_advice(&open, today).is_empty());
     }
 
     #[test]

@@ -104,7 +104,9 @@ fn out_of_range_message(date: NaiveDate, first_year: i32, last_year: i32) -> Str
     )
 }
 
-/// A date as caseworkers write it, for messages: "4 March 2026".
+/// A date as GOV.UK writes it, "4 March 2026": no leading zero, no day name, no ordinal. The
+/// one long-date format: the domain's messages, the pages (`waymark_app::time::date`) and the
+/// letters and plans (`waymark-letters`) all write dates with it.
 pub fn long_date(d: NaiveDate) -> String {
     d.format("%-d %B %Y").to_string()
 }
@@ -290,6 +292,18 @@ mod tests {
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn long_dates_read_as_gov_uk_writes_them() {
+        let rows = [
+            (date(2026, 3, 4), "4 March 2026"),
+            (date(2027, 2, 28), "28 February 2027"),
+            (date(2026, 12, 31), "31 December 2026"),
+        ];
+        for (day, words) in rows {
+            assert_eq!(long_date(day), words);
+        }
     }
 
     fn calendar() -> WorkingDayCalendar {

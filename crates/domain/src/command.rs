@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Actor, Role};
+use crate::appeal;
 use crate::calendar::long_date;
 use crate::case::{
     AdviceKind, AnnualReview, Case, Child, Closure, ClosureReason, Decision, FinalPlan, Placement,
@@ -14,6 +15,10 @@ use crate::case::{
 use crate::clock::{self, Disagreement, Exception, ExceptionKind};
 use crate::codes::{CodeList, CodeLists};
 use crate::event::Event;
+
+mod refusal;
+
+pub use refusal::{Field, Refusal};
 
 /// The oldest a young person can be when a request is made: plans run to age 25.
 const MAX_AGE_YEARS: u32 = 25;
@@ -239,88 +244,6 @@ pub struct NewRequest {
     pub request: Request,
 }
 
-/// Why a command was refused. Each message says what to do instead.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    /// The user's role may not do this.
-    #[error("a {role} cannot {action}")]
-    NotAllowed {
-        /// The role's label.
-        role: &'static str,
-        /// What was attempted.
-        action: &'static str,
-    },
-    /// The case belongs to another local authority.
-    #[error("this case belongs to another local authority")]
-    OtherAuthority,
-    /// The case is closed.
-    #[error("the case was closed on {0}; nothing more can be recorded")]
-    Closed(String),
-    /// Not allowed at this stage.
-    #[error("you cannot {action} while the case is at '{stage}'")]
-    WrongStage {
-        /// What was attempted.
-        action: &'static str,
-        /// The current stage.
-        stage: &'static str,
-    },
-    /// A date after today.
-    #[error("{what} cannot be in the future: {date} is after today, {today}")]
-    FutureDate {
-        /// Which date.
-        what: &'static str,
-        /// The date given.
-        date: String,
-        /// Today.
-        today: String,
-    },
-    /// A date before something it must follow.
-    #[error("{what} ({date}) cannot be before {earlier} ({earlier_date})")]
-    TooEarly {
-        /// Which date.
-        what: &'static str,
-        /// The date given.
-        date: String,
-        /// What it must follow.
-        earlier: &'static str,
-        /// That date.
-        earlier_date: String,
-    },
-    /// Recorded already.
-    #[error("{what} was already recorded on {on}")]
-    AlreadyRecorded {
-        /// What.
-        what: &'static str,
-        /// When.
-        on: String,
-    },
-    /// A required field is empty.
-    #[error("enter {0}")]
-    Missing(&'static str),
-    /// Any other invalid input, with the reason.
-    #[error("{0}")]
-    Invalid(String),
-    /// A numbered item that does not exist.
-    #[error("there is no {what} number {number} on this case")]
-    NoSuch {
-        /// What.
-        what: &'static str,
-        /// The number given.
-        number: u32,
-    },
-    /// Not the latest plan version.
-    #[error(
-        "version {given} is not the latest version of the plan (version {latest} is); \
-         only the latest version can be sent"
-    )]
-    NotLatest {
-        /// Version given.
-        given: u32,
-        /// The latest version.
-        latest: u32,
-    },
-}
-
 fn check_role(actor: &Actor, allowed: &[Role], action: &'static str) -> Result<(), Refusal> {
     if allowed.contains(&actor.role) {
         Ok(())
@@ -334,9 +257,15 @@ fn check_role(actor: &Actor, allowed: &[Role], action: &'static str) -> Result<(
 
 const STAFF: &[Role] = &[Role::Caseworker, Role::Manager, Role::Admin];
 
-fn not_future(what: &'static str, date: NaiveDate, today: NaiveDate) -> Result<(), Refusal> {
+fn not_future(
+    field: Field,
+    what: &'static str,
+    date: NaiveDate,
+    today: NaiveDate,
+) -> Result<(), Refusal> {
     if date > today {
         Err(Refusal::FutureDate {
+            field,
             what,
             date: long_date(date),
             today: long_date(today),
@@ -347,6 +276,7 @@ fn not_future(what: &'static str, date: NaiveDate, today: NaiveDate) -> Result<(
 }
 
 fn not_before(
+    field: Field,
     what: &'static str,
     date: NaiveDate,
     earlier: &'static str,
@@ -354,6 +284,7 @@ fn not_before(
 ) -> Result<(), Refusal> {
     if date < earlier_date {
         Err(Refusal::TooEarly {
+            field,
             what,
             date: long_date(date),
             earlier,
@@ -364,15 +295,16 @@ fn not_before(
     }
 }
 
-/// A date must be real (not after today) and not before the request.
+/// A command's date (`on`) must be real (not after today) and not before the request.
 fn dated(
     case: &Case,
     what: &'static str,
     date: NaiveDate,
     today: NaiveDate,
 ) -> Result<(), Refusal> {
-    not_future(what, date, today)?;
+    not_future(Field::On, what, date, today)?;
     not_before(
+        Field::On,
         what,
         date,
         "the request was received",
@@ -380,9 +312,9 @@ fn dated(
     )
 }
 
-fn required(value: &str, what: &'static str) -> Result<(), Refusal> {
+fn required(field: Field, value: &str, what: &'static str) -> Result<(), Refusal> {
     if value.trim().is_empty() {
-        Err(Refusal::Missing(what))
+        Err(Refusal::Missing { field, what })
     } else {
         Ok(())
     }
@@ -412,15 +344,33 @@ pub fn decide_new(
         ],
         "record a request for an assessment",
     )?;
-    required(&new.reference, "a case reference")?;
-    required(&new.child.given_name, "the child's given name")?;
-    required(&new.child.family_name, "the child's family name")?;
-    required(&new.request.reasons, "the reasons for the request")?;
+    required(Field::Reference, &new.reference, "a case reference")?;
+    required(
+        Field::GivenName,
+        &new.child.given_name,
+        "the child's given name",
+    )?;
+    required(
+        Field::FamilyName,
+        &new.child.family_name,
+        "the child's family name",
+    )?;
+    required(
+        Field::RequestReasons,
+        &new.request.reasons,
+        "the reasons for the request",
+    )?;
     let received = new.request.received;
-    not_future("The date the request was received", received, today)?;
+    not_future(
+        Field::RequestReceived,
+        "The date the request was received",
+        received,
+        today,
+    )?;
     let dob = new.child.date_of_birth;
-    not_future("The date of birth", dob, today)?;
+    not_future(Field::DateOfBirth, "The date of birth", dob, today)?;
     not_before(
+        Field::RequestReceived,
         "The date the request was received",
         received,
         "the child's date of birth",
@@ -428,14 +378,17 @@ pub fn decide_new(
     )?;
     let age = received.years_since(dob).unwrap_or(0);
     if age > MAX_AGE_YEARS {
-        return Err(Refusal::Invalid(format!(
-            "the young person was {age} when the request was received; \
-             EHC needs assessments are for children and young people aged 0 to 25"
-        )));
+        return Err(Refusal::invalid(
+            Field::DateOfBirth,
+            format!(
+                "the young person was {age} when the request was received; \
+                 EHC needs assessments are for children and young people aged 0 to 25"
+            ),
+        ));
     }
     let source = CodeLists::current()
         .check(CodeList::RequestSource, &new.request.source)
-        .map_err(|e| Refusal::Invalid(e.to_string()))?;
+        .map_err(|e| Refusal::invalid(Field::RequestSource, e.to_string()))?;
     Ok(vec![Event::RequestReceived {
         reference: new.reference.trim().to_string(),
         child: new.child.clone(),
@@ -448,7 +401,11 @@ pub fn decide_new(
 
 pub(crate) fn check_placement(placement: &Placement) -> Result<Placement, Refusal> {
     let codes = CodeLists::current();
-    required(&placement.name, "the name of the school or setting")?;
+    required(
+        Field::PlacementName,
+        &placement.name,
+        "the name of the school or setting",
+    )?;
     let urn = placement
         .urn
         .as_deref()
@@ -462,26 +419,28 @@ pub(crate) fn check_placement(placement: &Placement) -> Result<Placement, Refusa
     let setting_code = match (urn, setting_code) {
         (Some(urn), _) => {
             if !(urn.len() == 6 || urn.len() == 8) || !urn.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(Refusal::Invalid(format!(
-                    "'{urn}' is not a URN (6 digits) or UKPRN (8 digits)"
-                )));
+                return Err(Refusal::invalid(
+                    Field::PlacementUrn,
+                    format!("'{urn}' is not a URN (6 digits) or UKPRN (8 digits)"),
+                ));
             }
             None
         }
         (None, Some(code)) => Some(
             codes
                 .check(CodeList::SettingCode, code)
-                .map_err(|e| Refusal::Invalid(e.to_string()))?,
+                .map_err(|e| Refusal::invalid(Field::SettingCode, e.to_string()))?,
         ),
         (None, None) => {
-            return Err(Refusal::Missing(
-                "the school's URN, or a setting code where it has none",
-            ));
+            return Err(Refusal::Missing {
+                field: Field::PlacementUrn,
+                what: "the school's URN, or a setting code where it has none",
+            });
         }
     };
     let placement_type = codes
         .check(CodeList::PlacementType, &placement.placement_type)
-        .map_err(|e| Refusal::Invalid(e.to_string()))?;
+        .map_err(|e| Refusal::invalid(Field::PlacementType, e.to_string()))?;
     Ok(Placement {
         urn: urn.map(str::to_string),
         setting_code,
@@ -506,10 +465,11 @@ pub fn decide(
     match command {
         Command::AllocateCaseworker { caseworker, note } => {
             check_role(actor, &[Role::Manager, Role::Admin], "allocate cases")?;
-            required(caseworker, "the caseworker")?;
+            required(Field::Caseworker, caseworker, "the caseworker")?;
             if case.caseworker.as_deref() == Some(caseworker.as_str()) {
-                return Err(Refusal::Invalid(
-                    "that caseworker already has this case".to_string(),
+                return Err(Refusal::invalid(
+                    Field::Caseworker,
+                    "that caseworker already has this case",
                 ));
             }
             Ok(vec![Event::CaseworkerAllocated {
@@ -530,7 +490,7 @@ pub fn decide(
             }
             dated(case, "The decision date", *on, today)?;
             if !yes {
-                required(reasons, "the reasons for not assessing")?;
+                required(Field::Reasons, reasons, "the reasons for not assessing")?;
             }
             Ok(vec![Event::AssessmentDecided(Decision {
                 on: *on,
@@ -547,10 +507,15 @@ pub fn decide(
             if case.stage != Stage::Assessing {
                 return Err(wrong_stage(case, "request advice"));
             }
-            required(organisation, "the organisation asked for advice")?;
+            required(
+                Field::Organisation,
+                organisation,
+                "the organisation asked for advice",
+            )?;
             dated(case, "The date advice was requested", *on, today)?;
             if let Some(d) = &case.assessment_decision {
                 not_before(
+                    Field::On,
                     "The date advice was requested",
                     *on,
                     "the decision to assess",
@@ -593,8 +558,9 @@ pub fn decide(
                     on: long_date(received),
                 });
             }
-            not_future("The date advice was received", *on, today)?;
+            not_future(Field::On, "The date advice was received", *on, today)?;
             not_before(
+                Field::On,
                 "The date advice was received",
                 *on,
                 "the date it was requested",
@@ -631,14 +597,20 @@ pub fn decide(
                     on: long_date(answered),
                 });
             }
-            required(reason, "why the request for advice is declined")?;
+            required(
+                Field::Reason,
+                reason,
+                "why the request for advice is declined",
+            )?;
             if reason.chars().count() > MAX_NOTE_CHARS {
-                return Err(Refusal::Invalid(format!(
-                    "the reason must be {MAX_NOTE_CHARS} characters or fewer"
-                )));
+                return Err(Refusal::invalid(
+                    Field::Reason,
+                    format!("the reason must be {MAX_NOTE_CHARS} characters or fewer"),
+                ));
             }
             // Declined today: a request cannot be declined before it was made.
             not_before(
+                Field::Number,
                 "The date the request was declined",
                 today,
                 "the date it was requested",
@@ -657,10 +629,10 @@ pub fn decide(
             note,
         } => {
             check_role(actor, STAFF, "record exceptions")?;
-            required(note, "what happened")?;
-            not_future("The start of the exception", *from, today)?;
-            let exception =
-                Exception::new(*kind, *from, *to).map_err(|e| Refusal::Invalid(e.to_string()))?;
+            required(Field::Note, note, "what happened")?;
+            not_future(Field::From, "The start of the exception", *from, today)?;
+            let exception = Exception::new(*kind, *from, *to)
+                .map_err(|e| Refusal::invalid(Field::To, e.to_string()))?;
             Ok(vec![Event::ExceptionRecorded(RecordedException {
                 exception,
                 note: note.trim().to_string(),
@@ -679,23 +651,36 @@ pub fn decide(
             }
             dated(case, "The decision date", *on, today)?;
             if let Some(d) = &case.assessment_decision {
-                not_before("The decision date", *on, "the decision to assess", d.on)?;
+                not_before(
+                    Field::On,
+                    "The decision date",
+                    *on,
+                    "the decision to assess",
+                    d.on,
+                )?;
             }
             if !yes {
-                required(reasons, "the reasons for not issuing a plan")?;
+                required(
+                    Field::Reasons,
+                    reasons,
+                    "the reasons for not issuing a plan",
+                )?;
             }
             // reg 8(1): those asked have 6 weeks; the decision waits for advice still in time.
             for advice in case.advice.iter().filter(|a| a.received.is_none()) {
                 let due = clock::advice_by(advice.requested)
-                    .map_err(|e| Refusal::Invalid(e.to_string()))?;
+                    .map_err(|e| Refusal::invalid(Field::On, e.to_string()))?;
                 if *on <= due {
-                    return Err(Refusal::Invalid(format!(
-                        "advice from {} ({}) is still awaited and not due until {}; \
+                    return Err(Refusal::invalid(
+                        Field::On,
+                        format!(
+                            "advice from {} ({}) is still awaited and not due until {}; \
                          record it, or decide after that date",
-                        advice.organisation,
-                        advice.kind.label(),
-                        long_date(due)
-                    )));
+                            advice.organisation,
+                            advice.kind.label(),
+                            long_date(due)
+                        ),
+                    ));
                 }
             }
             Ok(vec![Event::IssueDecided(Decision {
@@ -710,7 +695,8 @@ pub fn decide(
                 return Err(wrong_stage(case, "write the plan"));
             }
             if case.latest_plan().is_some_and(|v| &v.sections == sections) {
-                return Err(Refusal::Invalid(
+                return Err(Refusal::invalid(
+                    Field::Sections,
                     "nothing has changed since the latest version".to_string(),
                 ));
             }
@@ -725,9 +711,10 @@ pub fn decide(
             if !matches!(case.stage, Stage::Drafting | Stage::DraftServed) {
                 return Err(wrong_stage(case, "send the draft plan"));
             }
-            let latest = case.latest_plan().ok_or(Refusal::Missing(
-                "the draft plan: save a version of the plan first",
-            ))?;
+            let latest = case.latest_plan().ok_or(Refusal::Missing {
+                field: Field::Version,
+                what: "the draft plan: save a version of the plan first",
+            })?;
             if latest.version != *version {
                 return Err(Refusal::NotLatest {
                     given: *version,
@@ -741,13 +728,15 @@ pub fn decide(
                 });
             }
             if !latest.sections.i.trim().is_empty() {
-                return Err(Refusal::Invalid(
+                return Err(Refusal::invalid(
+                    Field::Sections,
                     "a draft plan must not name a school or setting: clear section I".to_string(),
                 ));
             }
             dated(case, "The date the draft was sent", *on, today)?;
             if let Some(d) = &case.issue_decision {
                 not_before(
+                    Field::On,
                     "The date the draft was sent",
                     *on,
                     "the decision to issue",
@@ -777,9 +766,10 @@ pub fn decide(
                     on: long_date(received),
                 });
             }
-            not_future("The date of the comments", *on, today)?;
+            not_future(Field::On, "The date of the comments", *on, today)?;
             if let Some(served) = case.served_draft().and_then(|v| v.served_on) {
                 not_before(
+                    Field::On,
                     "The date of the comments",
                     *on,
                     "the draft was sent",
@@ -801,9 +791,10 @@ pub fn decide(
                 return Err(wrong_stage(case, "consult schools"));
             }
             let setting = check_placement(setting)?;
-            not_future("The date of the consultation", *on, today)?;
+            not_future(Field::On, "The date of the consultation", *on, today)?;
             if let Some(served) = case.served_draft().and_then(|v| v.served_on) {
                 not_before(
+                    Field::On,
                     "The date of the consultation",
                     *on,
                     "the draft was sent",
@@ -841,8 +832,9 @@ pub fn decide(
                     on: long_date(responded),
                 });
             }
-            not_future("The date of the response", *on, today)?;
+            not_future(Field::On, "The date of the response", *on, today)?;
             not_before(
+                Field::On,
                 "The date of the response",
                 *on,
                 "the consultation was sent",
@@ -862,14 +854,18 @@ pub fn decide(
             check_role(actor, STAFF, "issue the final plan")?;
             if case.stage != Stage::DraftServed {
                 return Err(match case.stage {
-                    Stage::Drafting | Stage::Assessing | Stage::Requested => Refusal::Invalid(
+                    Stage::Drafting | Stage::Assessing | Stage::Requested => Refusal::invalid(
+                        Field::Version,
                         "a final plan can only be issued after a draft has been sent to the family"
                             .to_string(),
                     ),
                     _ => wrong_stage(case, "issue the final plan"),
                 });
             }
-            let latest = case.latest_plan().ok_or(Refusal::Missing("the plan"))?;
+            let latest = case.latest_plan().ok_or(Refusal::Missing {
+                field: Field::Version,
+                what: "the plan",
+            })?;
             if latest.version != *version {
                 return Err(Refusal::NotLatest {
                     given: *version,
@@ -881,22 +877,29 @@ pub fn decide(
             let served = case
                 .served_draft()
                 .and_then(|v| v.served_on)
-                .ok_or(Refusal::Missing("the date the draft was sent"))?;
+                .ok_or(Refusal::Missing {
+                    field: Field::Version,
+                    what: "the date the draft was sent",
+                })?;
             not_before(
+                Field::On,
                 "The date the plan was issued",
                 *on,
                 "the draft was sent",
                 served,
             )?;
             // reg 13(1): the family has at least 15 days to comment, unless they already have.
-            let window_ends =
-                clock::representations_by(served).map_err(|e| Refusal::Invalid(e.to_string()))?;
+            let window_ends = clock::representations_by(served)
+                .map_err(|e| Refusal::invalid(Field::On, e.to_string()))?;
             if case.representations_received.is_none() && *on <= window_ends {
-                return Err(Refusal::Invalid(format!(
-                    "the family has until {} to comment on the draft; \
+                return Err(Refusal::invalid(
+                    Field::On,
+                    format!(
+                        "the family has until {} to comment on the draft; \
                      record their comments, or issue the plan after that date",
-                    long_date(window_ends)
-                )));
+                        long_date(window_ends)
+                    ),
+                ));
             }
             Ok(vec![Event::FinalPlanIssued(FinalPlan {
                 issued: *on,
@@ -919,8 +922,9 @@ pub fn decide(
                 (Some(plan), Stage::PlanIssued) => plan.issued,
                 _ => return Err(wrong_stage(case, "record an annual review meeting")),
             };
-            not_future("The date of the review meeting", *on, today)?;
+            not_future(Field::On, "The date of the review meeting", *on, today)?;
             not_before(
+                Field::On,
                 "The date of the review meeting",
                 *on,
                 "the final plan was issued",
@@ -928,14 +932,18 @@ pub fn decide(
             )?;
             if let Some(last) = case.last_review() {
                 if last.decision.is_none() {
-                    return Err(Refusal::Invalid(format!(
-                        "the decision after annual review {} (meeting on {}) has not been \
+                    return Err(Refusal::invalid(
+                        Field::On,
+                        format!(
+                            "the decision after annual review {} (meeting on {}) has not been \
                          recorded; record it before the next review meeting",
-                        last.number,
-                        long_date(last.meeting_on)
-                    )));
+                            last.number,
+                            long_date(last.meeting_on)
+                        ),
+                    ));
                 }
                 not_before(
+                    Field::On,
                     "The date of the review meeting",
                     *on,
                     "the last review meeting",
@@ -961,15 +969,20 @@ pub fn decide(
                     on: long_date(d.on),
                 });
             }
-            not_future("The decision date", *on, today)?;
+            not_future(Field::On, "The decision date", *on, today)?;
             not_before(
+                Field::On,
                 "The decision date",
                 *on,
                 "the review meeting",
                 review.meeting_on,
             )?;
             if *outcome == ReviewOutcome::Cease {
-                required(reasons, "the reasons for ceasing to maintain the plan")?;
+                required(
+                    Field::Reasons,
+                    reasons,
+                    "the reasons for ceasing to maintain the plan",
+                )?;
             }
             Ok(vec![Event::ReviewDecided {
                 number: *number,
@@ -984,17 +997,23 @@ pub fn decide(
             let decided = match review.decision {
                 Some(d) if d.outcome == ReviewOutcome::Amend => d.on,
                 Some(d) => {
-                    return Err(Refusal::Invalid(format!(
-                        "proposed amendments follow a decision to amend the plan; after annual \
+                    return Err(Refusal::invalid(
+                        Field::Number,
+                        format!(
+                            "proposed amendments follow a decision to amend the plan; after annual \
                          review {number} the decision was to {}",
-                        d.outcome.label().to_lowercase()
-                    )));
+                            d.outcome.label().to_lowercase()
+                        ),
+                    ));
                 }
                 None => {
-                    return Err(Refusal::Invalid(format!(
-                        "record the decision after annual review {number} before sending \
+                    return Err(Refusal::invalid(
+                        Field::Number,
+                        format!(
+                            "record the decision after annual review {number} before sending \
                          proposed amendments"
-                    )));
+                        ),
+                    ));
                 }
             };
             if let Some(sent) = review.amendments_sent {
@@ -1003,8 +1022,9 @@ pub fn decide(
                     on: long_date(sent),
                 });
             }
-            not_future("The date the amendments were sent", *on, today)?;
+            not_future(Field::On, "The date the amendments were sent", *on, today)?;
             not_before(
+                Field::On,
                 "The date the amendments were sent",
                 *on,
                 "the decision to amend",
@@ -1019,10 +1039,13 @@ pub fn decide(
             check_role(actor, STAFF, "issue the amended plan")?;
             let review = find_review(case, *number)?;
             let Some(sent) = review.amendments_sent else {
-                return Err(Refusal::Invalid(format!(
-                    "send the proposed amendments after annual review {number} before issuing \
+                return Err(Refusal::invalid(
+                    Field::Number,
+                    format!(
+                        "send the proposed amendments after annual review {number} before issuing \
                      the amended plan"
-                )));
+                    ),
+                ));
             };
             if let Some(issued) = review.amended_plan_issued {
                 return Err(Refusal::AlreadyRecorded {
@@ -1030,8 +1053,14 @@ pub fn decide(
                     on: long_date(issued),
                 });
             }
-            not_future("The date the amended plan was issued", *on, today)?;
+            not_future(
+                Field::On,
+                "The date the amended plan was issued",
+                *on,
+                today,
+            )?;
             not_before(
+                Field::On,
                 "The date the amended plan was issued",
                 *on,
                 "the proposed amendments were sent",
@@ -1045,16 +1074,22 @@ pub fn decide(
         Command::RecordSenNeeds { ranked } => {
             check_role(actor, STAFF, "record types of need")?;
             if ranked.is_empty() {
-                return Err(Refusal::Missing("at least one type of need"));
+                return Err(Refusal::Missing {
+                    field: Field::SenNeeds,
+                    what: "at least one type of need",
+                });
             }
             let codes = CodeLists::current();
             let mut checked = Vec::with_capacity(ranked.len());
             for code in ranked {
                 let code = codes
                     .check(CodeList::SenType, code)
-                    .map_err(|e| Refusal::Invalid(e.to_string()))?;
+                    .map_err(|e| Refusal::invalid(Field::SenNeeds, e.to_string()))?;
                 if checked.contains(&code) {
-                    return Err(Refusal::Invalid(format!("{code} is listed twice")));
+                    return Err(Refusal::invalid(
+                        Field::SenNeeds,
+                        format!("{code} is listed twice"),
+                    ));
                 }
                 checked.push(code);
             }
@@ -1067,22 +1102,29 @@ pub fn decide(
             appeal_lodged,
         } => {
             check_role(actor, STAFF, "record mediation and appeals")?;
-            let notice = match case.stage {
-                Stage::NotAssessing => case.assessment_decision.as_ref().map(|d| d.on),
-                Stage::NotIssuing => case.issue_decision.as_ref().map(|d| d.on),
-                Stage::PlanIssued => case.final_plan.as_ref().map(|p| p.issued),
-                _ => None,
-            }
-            .ok_or_else(|| wrong_stage(case, "record mediation or an appeal"))?;
-            for (what, date) in [
-                ("The date mediation was requested", mediation_requested),
-                ("The date of the mediation certificate", certificate_issued),
-                ("The date of mediation", mediation_held),
-                ("The date of the appeal", appeal_lodged),
+            let (_, notice) = appeal::appealable_decision(case)
+                .ok_or_else(|| wrong_stage(case, "record mediation or an appeal"))?;
+            for (field, what, date) in [
+                (
+                    Field::MediationRequested,
+                    "The date mediation was requested",
+                    mediation_requested,
+                ),
+                (
+                    Field::CertificateIssued,
+                    "The date of the mediation certificate",
+                    certificate_issued,
+                ),
+                (
+                    Field::MediationHeld,
+                    "The date of mediation",
+                    mediation_held,
+                ),
+                (Field::AppealLodged, "The date of the appeal", appeal_lodged),
             ] {
                 if let Some(date) = date {
-                    not_future(what, *date, today)?;
-                    not_before(what, *date, "the decision", notice)?;
+                    not_future(field, what, *date, today)?;
+                    not_before(field, what, *date, "the decision", notice)?;
                 }
             }
             Ok(vec![Event::DisagreementRecorded(Disagreement {
@@ -1096,11 +1138,12 @@ pub fn decide(
         }
         Command::AddNote { text } => {
             check_role(actor, STAFF, "add notes")?;
-            required(text, "the note")?;
+            required(Field::Text, text, "the note")?;
             if text.chars().count() > MAX_NOTE_CHARS {
-                return Err(Refusal::Invalid(format!(
-                    "a note must be {MAX_NOTE_CHARS} characters or fewer"
-                )));
+                return Err(Refusal::invalid(
+                    Field::Text,
+                    format!("a note must be {MAX_NOTE_CHARS} characters or fewer"),
+                ));
             }
             Ok(vec![Event::NoteAdded {
                 text: text.trim().to_string(),
@@ -1109,39 +1152,54 @@ pub fn decide(
         Command::CloseCase { on, reason } => {
             check_role(actor, STAFF, "close cases")?;
             dated(case, "The closing date", *on, today)?;
+            check_closure_reason(case, reason)?;
             let reason = match reason {
-                ClosureReason::Ceased { cease_reason } => {
-                    if case.stage != Stage::PlanIssued {
-                        return Err(Refusal::Invalid(
-                            "only a plan that was issued can cease; \
-                             use 'withdrawn' or 'no plan' instead"
-                                .to_string(),
-                        ));
-                    }
-                    ClosureReason::Ceased {
-                        cease_reason: CodeLists::current()
-                            .check(CodeList::CeaseReason, cease_reason)
-                            .map_err(|e| Refusal::Invalid(e.to_string()))?,
-                    }
-                }
-                ClosureReason::NoPlan
-                    if !matches!(case.stage, Stage::NotAssessing | Stage::NotIssuing) =>
-                {
-                    return Err(Refusal::Invalid(
-                        "'no plan' closes a case after a decision not to assess or not to issue"
-                            .to_string(),
-                    ));
-                }
-                ClosureReason::Withdrawn if case.stage == Stage::PlanIssued => {
-                    return Err(Refusal::Invalid(
-                        "a plan that was issued cannot be withdrawn; record why it ceased"
-                            .to_string(),
-                    ));
-                }
+                ClosureReason::Ceased { cease_reason } => ClosureReason::Ceased {
+                    cease_reason: CodeLists::current()
+                        .check(CodeList::CeaseReason, cease_reason)
+                        .map_err(|e| Refusal::invalid(Field::CeaseReason, e.to_string()))?,
+                },
                 other => other.clone(),
             };
             Ok(vec![Event::CaseClosed(Closure { on: *on, reason })])
         }
+    }
+}
+
+/// Whether a case at its stage can close for `reason` (the SEN2 cease reason code of a
+/// `Ceased` is checked on its own). [`crate::actions::closure_reasons`] offers exactly the
+/// reasons this accepts.
+///
+/// - Only a plan that was issued can cease (s.45 CFA 2014), and an issued plan closes only by
+///   ceasing: a family that moves to another council's area takes the plan with them (reg 15,
+///   cease reason 1) or leaves England (cease reason 6), so SEN2 has its cease reason.
+/// - "No plan" closes a case after a decision not to assess (reg 5) or not to issue (reg 10).
+/// - Before a plan is issued, the request can be withdrawn or the family can move away.
+pub(crate) fn check_closure_reason(case: &Case, reason: &ClosureReason) -> Result<(), Refusal> {
+    match reason {
+        ClosureReason::Ceased { .. } if case.stage != Stage::PlanIssued => Err(Refusal::invalid(
+            Field::ClosureReason,
+            "only a plan that was issued can cease; use 'withdrawn' or 'no plan' instead"
+                .to_string(),
+        )),
+        ClosureReason::NoPlan if !matches!(case.stage, Stage::NotAssessing | Stage::NotIssuing) => {
+            Err(Refusal::invalid(
+                Field::ClosureReason,
+                "'no plan' closes a case after a decision not to assess or not to issue"
+                    .to_string(),
+            ))
+        }
+        ClosureReason::Withdrawn if case.stage == Stage::PlanIssued => Err(Refusal::invalid(
+            Field::ClosureReason,
+            "a plan that was issued cannot be withdrawn; record why it ceased".to_string(),
+        )),
+        ClosureReason::MovedAway if case.stage == Stage::PlanIssued => Err(Refusal::invalid(
+            Field::ClosureReason,
+            "a plan that was issued ceases when the family moves away; record why it ceased \
+             (1 if another local authority now maintains it, 6 if they left England)"
+                .to_string(),
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -63,6 +63,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             email: "sendiass@anyshire.example".into(),
             website: "www.anyshire-sendiass.example".into(),
         },
+        appeal: Some(waymark_domain::appeal::deadlines(date(2026, 3, 4)?, None)?),
     };
     for (kind, name) in [
         (LetterKind::NotAssessing, "not-assessing"),

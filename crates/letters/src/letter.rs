@@ -8,10 +8,10 @@
 //! plan's letter gives the right of appeal about sections B, F and I (reg 14).
 
 use chrono::NaiveDate;
+use waymark_domain::appeal::AppealDeadlines;
+use waymark_domain::calendar::long_date;
 
 use crate::LetterError;
-use crate::appeal::appeal_deadline;
-use crate::date::long_date;
 use crate::layout::{BODY_SIZE, Block, MEASURE};
 use crate::pdf::{self, DocumentInfo};
 
@@ -95,7 +95,8 @@ pub struct DecisionLetter {
     pub la_address: Vec<String>,
     /// The case reference the reader should quote.
     pub reference: String,
-    /// The date of the letter: the day it is sent. The appeal deadline runs from it.
+    /// The date of the letter: the day it is sent, and so the decision notice the appeal
+    /// deadlines run from.
     pub date: NaiveDate,
     /// Who it is to, as in "Ms Aisha O'Connor-Smith".
     pub recipient_name: String,
@@ -121,12 +122,16 @@ pub struct DecisionLetter {
     pub mediation_service: Contact,
     /// The SEND information, advice and support service (SENDIASS), reg 5(3)(d)(ii).
     pub information_service: Contact,
+    /// The last days to contact a mediation adviser and to appeal, from this letter's date
+    /// (`waymark_domain::appeal::deadlines`). Required for a decision that can be appealed.
+    pub appeal: Option<AppealDeadlines>,
 }
 
 /// Renders a decision letter as an A4 PDF.
 ///
-/// Fails if a "no" decision has no reasons ([`LetterError::MissingReasons`]), or if the
-/// appeal deadline cannot be worked out for the date; never panics.
+/// Fails if a "no" decision has no reasons ([`LetterError::MissingReasons`]), or a decision
+/// that can be appealed has no deadlines ([`LetterError::MissingAppealDeadlines`]); never
+/// panics.
 pub fn decision_letter(letter: &DecisionLetter) -> Result<Vec<u8>, LetterError> {
     let blocks = blocks(letter)?;
     let info = DocumentInfo {
@@ -351,8 +356,9 @@ fn appeal(
     letter: &DecisionLetter,
     words: &Words,
 ) -> Result<(), LetterError> {
-    let deadline = appeal_deadline(letter.date).ok_or(LetterError::DateOutOfRange(letter.date))?;
-    let deadline = long_date(deadline);
+    let dates = letter.appeal.ok_or(LetterError::MissingAppealDeadlines)?;
+    let deadline = long_date(dates.appeal_by);
+    let mediation_by = long_date(dates.mediation_by);
     let final_plan = letter.kind == LetterKind::FinalPlanIssued;
 
     if final_plan {
@@ -374,19 +380,20 @@ fn appeal(
         blocks.push(Block::paragraph(
             "The Tribunal is independent of the council.",
         ));
-        blocks.push(Block::paragraph(
+        blocks.push(Block::paragraph(format!(
             "Before you appeal about section B or F, you must contact a mediation adviser. You do \
-             not need to if your appeal is only about section I.",
-        ));
+             not need to if your appeal is only about section I. Contact them by {mediation_by}."
+        )));
     } else {
         blocks.push(Block::heading(2, "If you disagree with our decision"));
         blocks.push(Block::paragraph(
             "You can appeal to the First-tier Tribunal (Special Educational Needs and \
              Disability). The Tribunal is independent of the council.",
         ));
-        blocks.push(Block::paragraph(
-            "Before you appeal, you must contact a mediation adviser.",
-        ));
+        blocks.push(Block::paragraph(format!(
+            "Before you appeal, you must contact a mediation adviser. Contact them by \
+             {mediation_by}."
+        )));
     }
     blocks.push(Block::paragraph(
         "You do not have to take part in mediation. But you need a certificate from the \

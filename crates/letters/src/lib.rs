@@ -3,27 +3,25 @@
 //!
 //! - [`decision_letter`]: the letter for a decision on an EHC needs assessment or plan
 //!   ([`LetterKind`]), with the reasons and, where the decision can be appealed, the right of
-//!   appeal, mediation, the deadline ([`appeal`]) and where to get advice.
+//!   appeal, mediation, the deadlines (worked out by `waymark_domain::appeal` and given in the
+//!   letter) and where to get advice.
 //! - [`ehc_plan`]: a draft or final EHC plan, sections A to K under their statutory headings.
 //!
-//! The input is plain data (strings and dates), so this crate depends on no other Waymark
-//! crate. Rendering is pure Rust with [krilla](https://docs.rs/krilla): text is set in the
+//! The input is plain data (strings and dates, the deadlines already worked out by
+//! `waymark-domain`), so this crate decides nothing: it renders. It uses the domain only for
+//! the one long-date format ([`waymark_domain::calendar::long_date`]) and does no IO. Rendering is pure Rust with [krilla](https://docs.rs/krilla): text is set in the
 //! embedded Liberation Sans (an Arial-compatible font under the SIL Open Font License), on A4,
 //! and every PDF is tagged and checked against PDF/UA-1, so its text can be searched, copied
 //! and read aloud by a screen reader. Characters the font lacks (emoji, for example) become
 //! `?`; no input makes rendering panic.
 #![forbid(unsafe_code)]
 
-pub mod appeal;
-pub mod date;
 mod font;
 mod layout;
 pub mod letter;
 mod pdf;
 pub mod plan;
 
-pub use appeal::{appeal_deadline, appeal_deadline_with_certificate};
-pub use date::long_date;
 pub use letter::{Addressee, Caseworker, Contact, DecisionLetter, LetterKind, decision_letter};
 pub use plan::{PlanDocument, PlanSection, PlanSections, PlanStatus, ehc_plan};
 
@@ -40,9 +38,12 @@ pub enum LetterError {
     /// decide whether to appeal.
     #[error("a letter refusing an assessment or a plan must give the reasons for the decision")]
     MissingReasons,
-    /// The appeal deadline falls outside the calendar (a letter dated near the year 262,000).
-    #[error("the letter date {0} is too far in the future to work out an appeal deadline")]
-    DateOutOfRange(chrono::NaiveDate),
+    /// A letter about a decision that can be appealed was given no deadlines: the reader needs
+    /// them to appeal in time (Tribunal rules, rule 20).
+    #[error(
+        "a letter about a decision that can be appealed must give the deadlines for mediation and appeal"
+    )]
+    MissingAppealDeadlines,
     /// The font built into Waymark could not be read: the build is damaged.
     #[error("the built-in font could not be read ({0}); reinstall Waymark")]
     Font(String),

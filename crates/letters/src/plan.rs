@@ -6,9 +6,9 @@
 //! for a school (reg 13(1)(a), s.38 of the Children and Families Act 2014).
 
 use chrono::NaiveDate;
+use waymark_domain::calendar::long_date;
 
 use crate::LetterError;
-use crate::date::long_date;
 use crate::layout::Block;
 use crate::letter::paragraphs;
 use crate::pdf::{self, DocumentInfo};

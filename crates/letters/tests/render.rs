@@ -111,6 +111,10 @@ fn letter(kind: LetterKind) -> Result<DecisionLetter, Box<dyn Error>> {
             email: String::new(),
             website: "www.anyshire-sendiass.example".into(),
         },
+        appeal: Some(waymark_domain::appeal::deadlines(
+            date(2026, 12, 31)?,
+            None,
+        )?),
     })
 }
 
@@ -197,6 +201,7 @@ fn refusal_letters_give_reasons_appeal_rights_mediation_deadline_and_advice() ->
             "You can appeal to the First-tier Tribunal (Special Educational Needs and Disability).",
         );
         read.assert_says("Before you appeal, you must contact a mediation adviser.");
+        read.assert_says("Contact them by 28 February 2027.");
         read.assert_says("The Tribunal must receive your appeal by 28 February 2027.");
         read.assert_says(
             "1 month after the date on the certificate, if that is later than 28 February 2027.",
@@ -207,6 +212,27 @@ fn refusal_letters_give_reasons_appeal_rights_mediation_deadline_and_advice() ->
         read.assert_says("Anyshire SENDIASS gives free, impartial and confidential information");
         read.assert_says("Website: www.anyshire-sendiass.example");
     }
+    Ok(())
+}
+
+#[test]
+fn a_letter_that_can_be_appealed_is_not_written_without_its_deadlines() -> TestResult {
+    for kind in [
+        LetterKind::NotAssessing,
+        LetterKind::NotIssuing,
+        LetterKind::FinalPlanIssued,
+    ] {
+        let mut undated = letter(kind)?;
+        undated.appeal = None;
+        assert_eq!(
+            decision_letter(&undated),
+            Err(LetterError::MissingAppealDeadlines)
+        );
+    }
+    // A decision to assess gives no right of appeal, so needs none.
+    let mut assessing = letter(LetterKind::Assessing)?;
+    assessing.appeal = None;
+    assert!(decision_letter(&assessing).is_ok());
     Ok(())
 }
 

@@ -232,7 +232,13 @@ fn a_no_to_assess_needs_reasons() {
         d(TODAY),
     )
     .unwrap_err();
-    assert_eq!(refusal, Refusal::Missing("the reasons for not assessing"));
+    assert_eq!(
+        refusal,
+        Refusal::Missing {
+            field: Field::Reasons,
+            what: "the reasons for not assessing"
+        }
+    );
 }
 
 #[test]
@@ -411,7 +417,10 @@ fn a_declined_advice_request_stops_its_clock_and_cannot_be_answered_again() {
     };
     assert_eq!(
         decide(&case, &no_reason, &professional, d("2026-02-20")).unwrap_err(),
-        Refusal::Missing("why the request for advice is declined")
+        Refusal::Missing {
+            field: Field::Reason,
+            what: "why the request for advice is declined"
+        }
     );
     let unknown = Command::DeclineAdviceRequest {
         number: 2,
@@ -604,9 +613,133 @@ fn new_requests_are_checked() {
     nameless.child.family_name = " ".into();
     assert_eq!(
         decide_new(&nameless, &who, today).unwrap_err(),
-        Refusal::Missing("the child's family name")
+        Refusal::Missing {
+            field: Field::FamilyName,
+            what: "the child's family name"
+        }
     );
     assert!(decide_new(&new_request(), &actor(Role::Viewer), today).is_err());
+}
+
+#[test]
+fn a_refusal_of_a_new_request_names_the_input_it_is_about() {
+    let who = caseworker();
+    let today = d(TODAY);
+    type Change = fn(&mut NewRequest);
+    let field = |change: Change| {
+        let mut new = new_request();
+        change(&mut new);
+        decide_new(&new, &who, today).unwrap_err().field()
+    };
+    let rows: [(Change, Field); 9] = [
+        (|n| n.reference = " ".into(), Field::Reference),
+        (|n| n.child.given_name.clear(), Field::GivenName),
+        (|n| n.child.family_name.clear(), Field::FamilyName),
+        (|n| n.request.reasons.clear(), Field::RequestReasons),
+        (
+            |n| n.request.received = d("2026-12-01"),
+            Field::RequestReceived,
+        ),
+        // Received before the child was born.
+        (
+            |n| n.request.received = d("2014-01-01"),
+            Field::RequestReceived,
+        ),
+        (
+            |n| n.child.date_of_birth = d("2026-12-01"),
+            Field::DateOfBirth,
+        ),
+        // Over 25 when the request was received: plans run to age 25.
+        (
+            |n| n.child.date_of_birth = d("1990-01-01"),
+            Field::DateOfBirth,
+        ),
+        (|n| n.request.source = "ZZZ".into(), Field::RequestSource),
+    ];
+    for (change, expected) in rows {
+        assert_eq!(field(change), Some(expected));
+    }
+}
+
+#[test]
+fn a_refusal_of_a_command_names_the_input_it_is_about() {
+    let (case, _) = requested();
+    let cw = caseworker();
+    let today = d(TODAY);
+    let rows = [
+        (
+            Command::DecideWhetherToAssess {
+                on: d("2026-12-01"),
+                yes: true,
+                reasons: String::new(),
+            },
+            Some(Field::On),
+        ),
+        (
+            Command::DecideWhetherToAssess {
+                on: d("2026-02-01"),
+                yes: false,
+                reasons: " ".into(),
+            },
+            Some(Field::Reasons),
+        ),
+        (
+            Command::RecordException {
+                kind: ExceptionKind::MissedAppointment,
+                from: d("2026-12-01"),
+                to: None,
+                note: "Away".into(),
+            },
+            Some(Field::From),
+        ),
+        (
+            Command::RecordException {
+                kind: ExceptionKind::MissedAppointment,
+                from: d("2026-02-10"),
+                to: Some(d("2026-02-01")),
+                note: "Away".into(),
+            },
+            Some(Field::To),
+        ),
+        (
+            Command::RecordException {
+                kind: ExceptionKind::MissedAppointment,
+                from: d("2026-02-10"),
+                to: None,
+                note: String::new(),
+            },
+            Some(Field::Note),
+        ),
+        (Command::AddNote { text: " ".into() }, Some(Field::Text)),
+        (
+            Command::RecordAdviceReceived {
+                number: 7,
+                on: d("2026-02-01"),
+                document: None,
+            },
+            Some(Field::Number),
+        ),
+        (
+            Command::CloseCase {
+                on: d("2026-02-01"),
+                reason: ClosureReason::NoPlan,
+            },
+            Some(Field::ClosureReason),
+        ),
+        // About the stage, not an input.
+        (
+            Command::RequestAdvice {
+                kind: AdviceKind::Health,
+                organisation: "Trust".into(),
+                on: d("2026-02-01"),
+            },
+            None,
+        ),
+    ];
+    for (command, expected) in rows {
+        let refusal = decide(&case, &command, &cw, today).unwrap_err();
+        assert_eq!(refusal.field(), expected, "{command:?}: {refusal}");
+    }
 }
 
 #[test]

@@ -178,7 +178,7 @@ async fn a_refused_command_writes_nothing(backend: TestBackend) {
     .await
     .unwrap_err();
     assert!(
-        matches!(err, CaseError::Refused(Refusal::Invalid(_))),
+        matches!(err, CaseError::Refused(Refusal::Invalid { .. })),
         "{err:?}"
     );
     assert_log_rebuilds_state(&store, &case).await;

@@ -25,8 +25,6 @@ use chrono::Datelike;
 use minijinja::context;
 use serde::Deserialize;
 use waymark_store::domain::agency::{self, AgencyAdvice};
-use waymark_store::domain::case::Case;
-use waymark_store::domain::clock;
 use waymark_store::domain::codes::{CodeList, CodeLists};
 use waymark_store::domain::kpi::{self, Figure, KpiFacts, OpenStage, Period, RequestAge, Share};
 use waymark_store::{CaseId, LaCode, Store};
@@ -43,9 +41,6 @@ use crate::{AppState, policy, uk_time};
 /// How many months the trend covers.
 pub const TREND_MONTHS: u32 = 6;
 
-/// Cases read per query while working out the figures.
-const PAGE: i64 = 2_000;
-
 /// The report routes.
 pub fn routes<S: Store>() -> RouteTable<S> {
     RouteTable::new()
@@ -55,31 +50,6 @@ pub fn routes<S: Store>() -> RouteTable<S> {
         .get("/reports/cases", figure_cases::<S>)
         .get("/reports/advice", advice::<S>)
         .get("/reports/advice/overdue", overdue::<S>)
-}
-
-/// Every case of the LA with advice requested, with its id.
-async fn cases_with_advice<S: Store>(store: &S, la: &LaCode) -> AppResult<Vec<(CaseId, Case)>> {
-    let mut out = Vec::new();
-    let mut offset = 0;
-    loop {
-        let page = store.list_cases(la, PAGE, offset).await?;
-        let n = page.len();
-        for stored in page {
-            // Cases still deciding whether to assess have asked no one yet.
-            if stored.summary.stage == "requested" {
-                continue;
-            }
-            let case: Case = serde_json::from_value(stored.state)
-                .map_err(|_| AppError::Internal("case_unreadable"))?;
-            if !case.advice.is_empty() {
-                out.push((stored.id, case));
-            }
-        }
-        if i64::try_from(n).unwrap_or(0) < PAGE {
-            return Ok(out);
-        }
-        offset += PAGE;
-    }
 }
 
 fn month_label((year, month): agency::Month) -> String {
@@ -116,9 +86,10 @@ async fn advice<S: Store>(
     user: CurrentUser,
 ) -> AppResult<Html<String>> {
     let reports = policy::can_see_reports(&user).ok_or(AppError::Forbidden)?;
-    let today = uk_time::today();
-    let cases = cases_with_advice(&state.store, reports.la()).await?;
-    let figures = agency::advice_by_organisation(cases.iter().map(|(_, c)| c), today, TREND_MONTHS);
+    let today = state.app.today();
+    let figures =
+        waymark_app::reports::advice_by_agency(&state.store, reports.la(), today, TREND_MONTHS)
+            .await?;
     let owed: u32 = figures.iter().map(|a| a.open).sum();
     let overdue: u32 = figures.iter().map(|a| a.overdue).sum();
     state.templates.render(
@@ -151,8 +122,10 @@ async fn overdue<S: Store>(
     Query(query): Query<OverdueQuery>,
 ) -> AppResult<Html<String>> {
     policy::can_list_cases(&user).ok_or(AppError::Forbidden)?;
-    let today = uk_time::today();
-    let cases = cases_with_advice(&state.store, user.la()).await?;
+    let today = state.app.today();
+    let overdue =
+        waymark_app::reports::overdue_advice(&state.store, user.la(), &query.organisation, today)
+            .await?;
     audit::record(
         &state.store,
         &user,
@@ -161,47 +134,26 @@ async fn overdue<S: Store>(
         &ip,
     )
     .await?;
-    let mut rows = Vec::new();
-    let mut names: HashMap<String, String> = HashMap::new();
-    for u in state.store.list_users(user.la()).await? {
-        names.insert(u.id.to_string(), u.name);
-    }
-    for (id, case) in &cases {
-        if case.closure.is_some() {
-            continue;
-        }
-        for advice in case
-            .advice
-            .iter()
-            .filter(|a| a.received.is_none() && a.organisation == query.organisation)
-        {
-            let Ok(due) = clock::advice_by(advice.requested) else {
-                continue;
-            };
-            if due >= today {
-                continue;
+    let rows: Vec<_> = overdue
+        .iter()
+        .map(|row| {
+            context! {
+                id => row.id.0,
+                name => &row.child_name,
+                reference => &row.reference,
+                requested => uk_time::date(row.advice.requested),
+                due => uk_time::date(row.advice.due),
+                days => row.advice.days_overdue,
+                caseworker => &row.caseworker,
             }
-            rows.push((
-                (today - due).num_days(),
-                context! {
-                    id => id.0,
-                    name => format!("{} {}", case.child.given_name, case.child.family_name),
-                    reference => &case.reference,
-                    requested => uk_time::date(advice.requested),
-                    due => uk_time::date(due),
-                    days => (today - due).num_days(),
-                    caseworker => case.caseworker.as_ref().and_then(|c| names.get(c)).cloned(),
-                },
-            ));
-        }
-    }
-    rows.sort_by_key(|row| std::cmp::Reverse(row.0));
+        })
+        .collect();
     state.templates.render(
         "reports/advice_overdue.html",
         &nav,
         context! {
             organisation => &query.organisation,
-            rows => rows.into_iter().map(|(_, r)| r).collect::<Vec<_>>(),
+            rows => rows,
         },
     )
 }

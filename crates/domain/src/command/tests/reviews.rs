@@ -131,6 +131,7 @@ fn a_review_meeting_cannot_be_in_the_future_or_before_the_plan_or_the_last_meeti
     assert_eq!(
         decide(&case, &meeting("2026-04-19"), &cw, d(TODAY)).unwrap_err(),
         Refusal::TooEarly {
+            field: Field::On,
             what: "The date of the review meeting",
             date: "19 April 2026".into(),
             earlier: "the final plan was issued",
@@ -161,7 +162,7 @@ fn a_new_meeting_waits_for_the_decision_after_the_last() {
     let cw = caseworker();
     run(&mut case, meeting("2026-09-01"), &cw).unwrap();
     let refused = decide(&case, &meeting("2026-11-01"), &cw, d(TODAY)).unwrap_err();
-    assert!(matches!(refused, Refusal::Invalid(_)));
+    assert!(matches!(refused, Refusal::Invalid { .. }));
     assert!(
         refused
             .to_string()
@@ -243,7 +244,10 @@ fn ceasing_to_maintain_a_plan_needs_reasons() {
     };
     assert_eq!(
         decide(&case, &cease, &cw, d(TODAY)).unwrap_err(),
-        Refusal::Missing("the reasons for ceasing to maintain the plan")
+        Refusal::Missing {
+            field: Field::Reasons,
+            what: "the reasons for ceasing to maintain the plan"
+        }
     );
     // Ceasing does not close the case: the plan is maintained until it ceases.
     run(
@@ -279,11 +283,12 @@ fn amendments_follow_only_a_decision_to_amend() {
     .unwrap();
     assert_eq!(
         decide(&maintained, &send("2026-10-10"), &cw, d(TODAY)).unwrap_err(),
-        Refusal::Invalid(
-            "proposed amendments follow a decision to amend the plan; after annual review 1 \
-             the decision was to maintain the plan"
+        Refusal::Invalid {
+            field: Field::Number,
+            reason: "proposed amendments follow a decision to amend the plan; after annual \
+                     review 1 the decision was to maintain the plan"
                 .into()
-        )
+        }
     );
     run(
         &mut case,

@@ -22,7 +22,7 @@ use waymark_app::cases::By;
 use waymark_store::caseload::{CaseloadPage, CaseloadQuery, CaseloadSort};
 use waymark_store::cases::LoadedCase;
 use waymark_store::domain::case::{Address, Child, ParentCarer, Request, Stage};
-use waymark_store::domain::command::{Command, NewRequest, Refusal};
+use waymark_store::domain::command::{Command, Field, NewRequest, Refusal};
 use waymark_store::domain::{NhsNumber, Uln, Upn};
 use waymark_store::{CaseId, LaCode, Store, StoreError, UserId};
 
@@ -126,19 +126,17 @@ pub(crate) fn sentence(text: &str) -> String {
     }
 }
 
-/// The field of a new request that a refusal of it is about, so that the 422 can say which
-/// (the domain's refusals are sentences, not field names). Tested against the domain's real
-/// refusals, so a reworded refusal fails a test here rather than moving a message.
+/// The JSON field of a new request that a refusal of it is about (the domain's typed
+/// [`Field`]), so that the 422 can say which.
 pub(crate) fn new_request_field(refusal: &Refusal) -> &'static str {
-    match refusal {
-        Refusal::Missing("a case reference") => "reference",
-        Refusal::Missing("the child's given name") => "child.given_name",
-        Refusal::Missing("the child's family name") => "child.family_name",
-        Refusal::Missing("the reasons for the request") => "request.reasons",
-        Refusal::FutureDate { what, .. } if what.contains("date of birth") => "child.date_of_birth",
-        Refusal::FutureDate { .. } | Refusal::TooEarly { .. } => "request.received",
-        Refusal::Invalid(text) if text.contains("aged 0 to 25") => "child.date_of_birth",
-        Refusal::Invalid(_) => "request.source",
+    match refusal.field() {
+        Some(Field::Reference) => "reference",
+        Some(Field::GivenName) => "child.given_name",
+        Some(Field::FamilyName) => "child.family_name",
+        Some(Field::DateOfBirth) => "child.date_of_birth",
+        Some(Field::RequestReceived) => "request.received",
+        Some(Field::RequestReasons) => "request.reasons",
+        Some(Field::RequestSource) => "request.source",
         _ => "request",
     }
 }

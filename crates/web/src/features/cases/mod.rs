@@ -29,7 +29,7 @@ use waymark_store::domain::actor::Actor;
 use waymark_store::domain::case::{Case, ParentCarer, Stage};
 use waymark_store::domain::clock;
 use waymark_store::domain::codes::{CodeList, CodeLists};
-use waymark_store::domain::command::{NewRequest, Refusal};
+use waymark_store::domain::command::{Field, NewRequest, Refusal};
 use waymark_store::domain::event::Event;
 use waymark_store::domain::{NhsNumber, Upn};
 use waymark_store::{CaseId, Store};
@@ -610,15 +610,15 @@ async fn new_request_page<S: Store>(
     render_new_request(&state, &nav, &FieldErrors::new(), &form, &[])
 }
 
-/// The form field a refusal of a new request is about (the API's field, without its group).
+/// The form field a refusal of a new request is about.
 fn new_request_field(refusal: &Refusal) -> &'static str {
-    match crate::features::cases::api::new_request_field(refusal) {
-        "child.given_name" => "given_name",
-        "child.family_name" => "family_name",
-        "child.date_of_birth" => "dob",
-        "request.reasons" => "reasons",
-        "request.source" => "source",
-        "reference" => "reference",
+    match refusal.field() {
+        Some(Field::Reference) => "reference",
+        Some(Field::GivenName) => "given_name",
+        Some(Field::FamilyName) => "family_name",
+        Some(Field::DateOfBirth) => "dob",
+        Some(Field::RequestReasons) => "reasons",
+        Some(Field::RequestSource) => "source",
         _ => "received",
     }
 }

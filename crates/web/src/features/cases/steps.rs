@@ -37,7 +37,7 @@ use waymark_store::domain::case::{
 };
 use waymark_store::domain::clock::ExceptionKind;
 use waymark_store::domain::codes::{CodeList, CodeLists};
-use waymark_store::domain::command::{self, Command, Refusal};
+use waymark_store::domain::command::{self, Command, Field, Refusal};
 
 use crate::audit::{self, Action as AuditAction, Record};
 use crate::client_ip::ClientIp;
@@ -97,6 +97,19 @@ fn exception_key(kind: ExceptionKind) -> &'static str {
     }
 }
 
+/// A closure reason as the closing form offers it: its value and label.
+fn closure_choice(reason: &ClosureReason) -> (&'static str, &'static str) {
+    match reason {
+        ClosureReason::Withdrawn => ("withdrawn", "The request was withdrawn"),
+        ClosureReason::MovedAway => ("moved_away", "The family moved to another council's area"),
+        ClosureReason::NoPlan => (
+            "no_plan",
+            "No plan: decided not to assess or not to issue, with no appeal",
+        ),
+        ClosureReason::Ceased { .. } => ("ceased", "The plan ceased"),
+    }
+}
+
 /// What the form offers to choose from, for this case.
 fn choices(case: &Case, caseworkers: &[(String, String)]) -> Value {
     let codes = CodeLists::current();
@@ -136,23 +149,10 @@ fn choices(case: &Case, caseworkers: &[(String, String)]) -> Value {
             }
         })
         .collect();
-    let mut closure = vec![
-        ("withdrawn", "The request was withdrawn"),
-        ("moved_away", "The family moved to another council's area"),
-    ];
-    if matches!(
-        case.stage,
-        waymark_store::domain::case::Stage::NotAssessing
-            | waymark_store::domain::case::Stage::NotIssuing
-    ) {
-        closure.push((
-            "no_plan",
-            "No plan: decided not to assess or not to issue, with no appeal",
-        ));
-    }
-    if case.stage == waymark_store::domain::case::Stage::PlanIssued {
-        closure = vec![("ceased", "The plan ceased")];
-    }
+    let closure: Vec<_> = actions::closure_reasons(case)
+        .iter()
+        .map(closure_choice)
+        .collect();
     let review_choice = |r: &AnnualReview, hint: String| {
         context! {
             value => r.number,
@@ -718,18 +718,27 @@ async fn command_from<S: Store>(
     })
 }
 
-/// The form field a refusal of the case rules is about, so its words appear beside it.
+/// The form field a refusal of the case rules is about (its typed [`Field`]), so its words
+/// appear beside it; for a refusal about the case rather than an input, the action's main
+/// field.
 fn refusal_field(action: Action, refusal: &Refusal) -> &'static str {
-    match refusal {
-        Refusal::FutureDate { what, .. } | Refusal::TooEarly { what, .. } => {
-            if what.contains("start of the exception") {
-                "from"
-            } else {
-                "on"
-            }
-        }
-        Refusal::Missing(what) if what.contains("reasons") => "reasons",
-        Refusal::NotLatest { .. } => "plan_version",
+    match refusal.field() {
+        Some(Field::On) => "on",
+        Some(Field::From) => "from",
+        Some(Field::To) => "to",
+        Some(Field::Reasons) => "reasons",
+        Some(Field::Number) => "number",
+        Some(Field::Version) => "plan_version",
+        Some(Field::Caseworker) => "caseworker",
+        Some(Field::Organisation) => "organisation",
+        Some(Field::Note) => "note",
+        Some(Field::Text) => "text",
+        Some(Field::ClosureReason) => "reason",
+        Some(Field::CeaseReason) => "cease_reason",
+        Some(Field::PlacementName) => "school_name",
+        Some(Field::PlacementUrn) => "school_urn",
+        Some(Field::SettingCode) => "setting_code",
+        Some(Field::PlacementType) => "placement_type",
         _ => match action {
             Action::RecordException => "kind",
             Action::ConsultSchool | Action::IssueFinalPlan => "school_urn",

@@ -11,6 +11,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 use waymark_store::domain::WorkingDayCalendar;
+use waymark_store::domain::appeal::{self, AppealableDecision};
 use waymark_store::domain::case::{Case, Stage};
 use waymark_store::domain::clock::{self, ClockKind, ClockReading, ClockStatus};
 
@@ -150,52 +151,24 @@ pub fn draft_open(case: &Case, today: NaiveDate) -> bool {
     draft_window(case).is_some_and(|last| last >= today)
 }
 
-/// The appealable decision the family may challenge now, with the letter's date: a "no" to
-/// assess or to a plan, or the final plan.
-fn appealable(case: &Case) -> Option<(String, NaiveDate, bool)> {
-    let name = &case.child.given_name;
-    match case.stage {
-        Stage::NotAssessing => case
-            .assessment_decision
-            .as_ref()
-            .map(|d| (format!("not to assess {name}"), d.on, false)),
-        Stage::NotIssuing => case
-            .issue_decision
-            .as_ref()
-            .map(|d| (format!("not to write a plan for {name}"), d.on, false)),
-        Stage::PlanIssued => case
-            .final_plan
-            .as_ref()
-            .map(|p| (format!("what is in {name}'s final plan"), p.issued, true)),
-        _ => None,
-    }
-}
-
-/// The family's rights after an appealable decision, dated from the decision letter (or the
-/// notice the council recorded, and a mediation certificate if there is one).
+/// The family's rights after an appealable decision, in words, with the dates the domain
+/// gives ([`appeal::right_of_appeal`]).
 fn rights(case: &Case, today: NaiveDate) -> Option<Rights> {
-    let (decision, decided, final_plan) = appealable(case)?;
-    let notice = case
-        .disagreement
-        .as_ref()
-        .map_or(decided, |d| d.decision_notice);
-    let certificate = case
-        .disagreement
-        .as_ref()
-        .and_then(|d| d.certificate_issued);
-    let appeal_by = match certificate {
-        Some(c) => waymark_letters::appeal_deadline_with_certificate(notice, c)?,
-        None => waymark_letters::appeal_deadline(notice)?,
+    let right = appeal::right_of_appeal(case).ok()??;
+    let name = &case.child.given_name;
+    let decision = match right.decision {
+        AppealableDecision::NotToAssess => format!("not to assess {name}"),
+        AppealableDecision::NotToIssue => format!("not to write a plan for {name}"),
+        AppealableDecision::FinalPlan => format!("what is in {name}'s final plan"),
     };
-    let mediation_by = clock::mediation_adviser_by(notice).ok()?;
     Some(Rights {
         decision,
-        letter_date: date(notice),
-        mediation_by: date(mediation_by),
-        appeal_by: date(appeal_by),
-        certificate: certificate.map(date),
-        passed: appeal_by < today,
-        final_plan,
+        letter_date: date(right.notice),
+        mediation_by: date(right.deadlines.mediation_by),
+        appeal_by: date(right.deadlines.appeal_by),
+        certificate: right.certificate.map(date),
+        passed: right.deadlines.appeal_by < today,
+        final_plan: right.decision == AppealableDecision::FinalPlan,
     })
 }
 

@@ -12,10 +12,11 @@ use minijinja::context;
 use minijinja::value::Serde;
 use serde::{Deserialize, Serialize};
 use waymark_store::cases::LoadedCase;
+use waymark_store::domain::EmailAddress;
 use waymark_store::domain::Upn;
 use waymark_store::domain::case::{Child, ContactPreference, ParentCarer, Placement, Request};
 use waymark_store::domain::clock;
-use waymark_store::domain::command::{Command, NewRequest};
+use waymark_store::domain::command::{Command, Field, NewRequest};
 use waymark_store::{CaseAccess, Store};
 
 use super::{child_name, desk, due, refused, request_path, run};
@@ -240,9 +241,7 @@ pub(super) async fn request_assessment<S: Store>(
             "Enter the parent or carer’s relationship to the pupil",
         );
     }
-    if !typed.parent_email.is_empty()
-        && !crate::features::invitations::looks_like_email(&typed.parent_email)
-    {
+    if !typed.parent_email.is_empty() && EmailAddress::parse(&typed.parent_email).is_err() {
         errors.add(
             "parent_email",
             "Enter an email address in the correct format, like name@example.com",
@@ -311,10 +310,10 @@ pub(super) async fn request_assessment<S: Store>(
     let opened = match waymark_app::cases::open(&state.app, by, &request).await {
         Ok(opened) => opened,
         Err(waymark_app::Error::Refused(refusal)) => {
-            let field = match crate::features::cases::api::new_request_field(&refusal) {
-                "child.given_name" => "given_name",
-                "child.family_name" => "family_name",
-                "child.date_of_birth" => "dob",
+            let field = match refusal.field() {
+                Some(Field::GivenName) => "given_name",
+                Some(Field::FamilyName) => "family_name",
+                Some(Field::DateOfBirth) => "dob",
                 _ => "reasons",
             };
             errors.add(field, refused(&refusal));
