@@ -288,7 +288,8 @@ pub async fn can_work_on_case<'u, S: Store>(
 
 /// The kinds of document a family may download from their own pages: the letters and plans
 /// sent to them (reg 13: the draft and final plan; decision letters).
-pub const FAMILY_DOCUMENT_KINDS: [&str; 2] = ["letter", "plan"];
+pub const FAMILY_DOCUMENT_KINDS: [&str; 2] =
+    [crate::letters::LETTER_KIND, crate::letters::PLAN_KIND];
 
 /// Capability: the user is the child's parent or carer, or the young person, and may use the
 /// family's own pages for this case of their LA.

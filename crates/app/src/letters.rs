@@ -25,6 +25,33 @@ use crate::error::{Error as AppError, Result as AppResult};
 /// The media type of everything rendered here.
 const PDF: &str = "application/pdf";
 
+/// The document kind of the plans rendered here (`NewDocument::kind`).
+pub const PLAN_KIND: &str = "plan";
+
+/// The document kind of the decision letters rendered here.
+pub const LETTER_KIND: &str = "letter";
+
+/// The title of the draft plan sent to the family. Each draft sent renders the next version
+/// of the documents with this kind and title ([`served_draft_document`]).
+pub const DRAFT_PLAN_TITLE: &str = "Draft plan";
+
+/// The title of the final plan.
+pub const FINAL_PLAN_TITLE: &str = "Final plan";
+
+/// Which version of the [`PLAN_KIND`] documents titled [`DRAFT_PLAN_TITLE`] is the draft the
+/// case says was served ([`Case::served_draft`]). A draft is rendered each time one is sent
+/// (reg 13(1)), and only the latest, unsent version of the plan can be sent, so the n-th draft
+/// document is the n-th version sent. `None` if no draft has been sent.
+pub fn served_draft_document(case: &Case) -> Option<i32> {
+    let served = case.served_draft()?;
+    let sent = case
+        .plan_versions
+        .iter()
+        .filter(|v| v.served_on.is_some() && v.version <= served.version)
+        .count();
+    i32::try_from(sent).ok()
+}
+
 fn sections(version: &PlanVersion) -> PlanSections {
     let s = &version.sections;
     PlanSections {
@@ -225,7 +252,7 @@ pub async fn for_change<S: Store>(
                 signatory(store, user, case).await?,
             )?;
             vec![Rendered {
-                kind: "letter",
+                kind: LETTER_KIND,
                 title: "Decision whether to assess",
                 filename: format!("{reference}-assessment-decision.pdf"),
                 content: pdf,
@@ -245,7 +272,7 @@ pub async fn for_change<S: Store>(
                 signatory(store, user, case).await?,
             )?;
             vec![Rendered {
-                kind: "letter",
+                kind: LETTER_KIND,
                 title: "Decision not to issue a plan",
                 filename: format!("{reference}-not-issuing.pdf"),
                 content: pdf,
@@ -254,8 +281,8 @@ pub async fn for_change<S: Store>(
         Command::ServeDraft { version, .. } => {
             match case.plan_versions.iter().find(|v| v.version == *version) {
                 Some(v) => vec![Rendered {
-                    kind: "plan",
-                    title: "Draft plan",
+                    kind: PLAN_KIND,
+                    title: DRAFT_PLAN_TITLE,
                     filename: format!("{reference}-draft-plan-v{version}.pdf"),
                     content: plan_pdf(la_name, case, v)?,
                 }],
@@ -276,13 +303,13 @@ pub async fn for_change<S: Store>(
                     )?;
                     vec![
                         Rendered {
-                            kind: "plan",
-                            title: "Final plan",
+                            kind: PLAN_KIND,
+                            title: FINAL_PLAN_TITLE,
                             filename: format!("{reference}-final-plan.pdf"),
                             content: plan,
                         },
                         Rendered {
-                            kind: "letter",
+                            kind: LETTER_KIND,
                             title: "Covering letter for the final plan",
                             filename: format!("{reference}-final-plan-letter.pdf"),
                             content: covering,
@@ -308,4 +335,67 @@ pub async fn for_change<S: Store>(
             uploaded_at: at,
         })
         .collect())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use chrono::NaiveDate;
+    use waymark_store::domain::LaCode;
+    use waymark_store::domain::case::{Child, PlanSections, Request};
+    use waymark_store::domain::event::Event;
+
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn the_served_draft_is_the_draft_document_of_its_sending() {
+        let mut case = Case::start(
+            LaCode::parse("990").unwrap(),
+            "R".into(),
+            Child {
+                given_name: "A".into(),
+                family_name: "B".into(),
+                date_of_birth: d("2016-01-01"),
+                upn: None,
+                uln: None,
+                nhs_number: None,
+                address: None,
+                parents: vec![],
+                school: None,
+            },
+            Request {
+                received: d("2026-01-05"),
+                source: "PAR".into(),
+                reasons: "x".into(),
+            },
+        );
+        let save = |version| Event::PlanSaved {
+            version,
+            sections: PlanSections::default(),
+            saved_on: d("2026-03-01"),
+        };
+        assert_eq!(served_draft_document(&case), None);
+        // Versions 1 and 2 saved, 2 sent: the first draft document.
+        case.apply(&save(1));
+        case.apply(&save(2));
+        assert_eq!(served_draft_document(&case), None);
+        case.apply(&Event::DraftServed {
+            version: 2,
+            on: d("2026-03-02"),
+        });
+        assert_eq!(served_draft_document(&case), Some(1));
+        // Version 3 saved: the draft served is still version 2's.
+        case.apply(&save(3));
+        assert_eq!(served_draft_document(&case), Some(1));
+        // Version 3 sent: the second draft document.
+        case.apply(&Event::DraftServed {
+            version: 3,
+            on: d("2026-03-09"),
+        });
+        assert_eq!(served_draft_document(&case), Some(2));
+    }
 }

@@ -129,21 +129,32 @@ impl KpiFacts {
     /// # Errors
     /// A date outside the bank holiday calendar.
     pub fn of(case: &Case, calendar: &WorkingDayCalendar) -> Result<KpiFacts, ClockError> {
-        let final_excused = match &case.final_plan {
-            Some(plan) => {
-                let dates = case.clock_dates();
-                clock::case_clocks(&dates, calendar)?
-                    .iter()
-                    .filter(|c| c.kind == ClockKind::FinalPlan)
-                    .any(|c| {
-                        !clock::read(c, &dates.exceptions, plan.issued, 0)
-                            .exceptions
-                            .is_empty()
-                    })
-            }
-            None => false,
-        };
-        Ok(KpiFacts {
+        Ok(KpiFacts::from_parts(
+            case,
+            final_excused(case, calendar)?,
+            review_flows(case)?,
+        ))
+    }
+
+    /// The facts of a case, never failing, for the columns written with every change to it (a
+    /// case must always be writable). Where [`KpiFacts::of`] would fail, on a date outside the
+    /// bank holiday calendar or too near the end of the dates the clock can work with, an
+    /// exception is taken not to excuse the final plan (reg 13(3) cannot be shown to apply) and
+    /// the case counts no review flows. Everything else is as [`KpiFacts::of`] gives it.
+    pub fn of_lenient(case: &Case, calendar: &WorkingDayCalendar) -> KpiFacts {
+        KpiFacts::from_parts(
+            case,
+            final_excused(case, calendar).unwrap_or(false),
+            review_flows(case).unwrap_or_default(),
+        )
+    }
+
+    fn from_parts(
+        case: &Case,
+        final_excused: bool,
+        review_flows: Vec<(Flow, NaiveDate)>,
+    ) -> KpiFacts {
+        KpiFacts {
             stage: case.stage,
             date_of_birth: case.child.date_of_birth,
             request_received: case.request.received,
@@ -158,9 +169,25 @@ impl KpiFacts {
                 .as_ref()
                 .map(|p| p.placement.placement_type.clone()),
             caseworker: case.caseworker.clone(),
-            review_flows: review_flows(case)?,
-        })
+            review_flows,
+        }
     }
+}
+
+/// reg 13(3): whether an exception excused the final plan's lateness.
+fn final_excused(case: &Case, calendar: &WorkingDayCalendar) -> Result<bool, ClockError> {
+    let Some(plan) = &case.final_plan else {
+        return Ok(false);
+    };
+    let dates = case.clock_dates();
+    Ok(clock::case_clocks(&dates, calendar)?
+        .iter()
+        .filter(|c| c.kind == ClockKind::FinalPlan)
+        .any(|c| {
+            !clock::read(c, &dates.exceptions, plan.issued, 0)
+                .exceptions
+                .is_empty()
+        }))
 }
 
 /// The flows of a plan's annual reviews (reg 18, 20, 21) and amendments (reg 22):
@@ -590,6 +617,51 @@ impl KpiFacts {
     /// # Errors
     /// A request date too near the end of the calendar for its clocks.
     pub fn flows(&self) -> Result<Vec<(Flow, NaiveDate)>, ClockError> {
+        self.flow_facts().flows()
+    }
+
+    /// The few facts its flows depend on.
+    pub fn flow_facts(&self) -> FlowFacts<'_> {
+        FlowFacts {
+            request_received: self.request_received,
+            assessment: self.assessment,
+            issue: self.issue,
+            final_issued: self.final_issued,
+            final_excused: self.final_excused,
+            review_flows: &self.review_flows,
+        }
+    }
+}
+
+/// What a case's flows depend on: the dates of its request, its decisions and its final plan,
+/// whether an exception excused the plan, and its review flows. Nothing else of
+/// [`KpiFacts`] (not the stage, the need, the placement or the caseworker), so a store can
+/// count the flows from the columns it keeps for them without making the rest up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowFacts<'a> {
+    /// The day the request was received.
+    pub request_received: NaiveDate,
+    /// The decision whether to assess: when, and yes or no.
+    pub assessment: Option<(NaiveDate, bool)>,
+    /// The decision whether to issue a plan: when, and yes or no.
+    pub issue: Option<(NaiveDate, bool)>,
+    /// The day the final plan was issued.
+    pub final_issued: Option<NaiveDate>,
+    /// Whether an exception excused the final plan's lateness (reg 13(3)).
+    pub final_excused: bool,
+    /// The flows of the plan's annual reviews and amendments ([`review_flows`]).
+    pub review_flows: &'a [(Flow, NaiveDate)],
+}
+
+impl FlowFacts<'_> {
+    /// The flows, each with the day it happened: the request; the decision whether to assess,
+    /// within 6 weeks or not (reg 4(1), 5(1)), and a refusal; the decision whether to issue and
+    /// a refusal (reg 10); the final plan, within 20 weeks or not, with and without exception
+    /// cases (reg 13(2), 13(3)); then the review flows.
+    ///
+    /// # Errors
+    /// A request date too near the end of the calendar for its clocks.
+    pub fn flows(&self) -> Result<Vec<(Flow, NaiveDate)>, ClockError> {
         let mut out = vec![(Flow::RequestReceived, self.request_received)];
         if let Some((on, yes)) = self.assessment {
             out.push((Flow::AssessDecided, on));
@@ -619,7 +691,7 @@ impl KpiFacts {
                 }
             }
         }
-        out.extend_from_slice(&self.review_flows);
+        out.extend_from_slice(self.review_flows);
         Ok(out)
     }
 }
@@ -1471,6 +1543,41 @@ mod tests {
         );
         assert_eq!(m.percent_excluding_exceptions(), Some(50.0));
         assert!((m.percent().unwrap() - 100.0 / 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn lenient_facts_leave_the_plan_unexcused_where_the_calendar_runs_out() {
+        let calendar = WorkingDayCalendar::england_and_wales();
+        // Late, with the family away for 6 weeks: excused (reg 13(3)).
+        let excused = case(
+            "2026-01-05",
+            Some("2026-06-30"),
+            Some(("2026-02-01", "2026-03-15")),
+        );
+        let facts = KpiFacts::of(&excused, &calendar).unwrap();
+        assert!(facts.final_excused);
+        assert_eq!(KpiFacts::of_lenient(&excused, &calendar), facts);
+        // Mediation asked for in a year the bank holiday calendar does not cover: the clocks
+        // cannot be read, so the exception cannot be shown to apply.
+        let mut beyond = excused.clone();
+        beyond.disagreement = Some(crate::clock::Disagreement {
+            decision_notice: d("2026-06-30"),
+            adviser_contacted: None,
+            mediation_requested: Some(d("2035-01-10")),
+            certificate_issued: None,
+            mediation_held: None,
+            appeal_lodged: None,
+        });
+        assert!(KpiFacts::of(&beyond, &calendar).is_err());
+        assert_eq!(
+            KpiFacts::of_lenient(&beyond, &calendar),
+            KpiFacts {
+                final_excused: false,
+                ..facts.clone()
+            }
+        );
+        // The flows need only the dates.
+        assert_eq!(facts.flows().unwrap(), facts.flow_facts().flows().unwrap());
     }
 
     #[test]

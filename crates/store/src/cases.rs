@@ -64,25 +64,8 @@ pub fn summary_of(case: &Case) -> CaseSummary {
     // the case then shows no next deadline rather than a wrong one.
     let calendar = WorkingDayCalendar::england_and_wales();
     let next = next_deadline(case, &calendar).ok().flatten();
-    // As for the next deadline: a date outside the calendar only affects whether an
-    // exception excused the final plan, which is then left unexcused.
-    let facts = KpiFacts::of(case, &calendar).unwrap_or_else(|_| KpiFacts {
-        stage: case.stage,
-        date_of_birth: case.child.date_of_birth,
-        request_received: case.request.received,
-        assessment: case.assessment_decision.as_ref().map(|d| (d.on, d.yes)),
-        issue: case.issue_decision.as_ref().map(|d| (d.on, d.yes)),
-        final_issued: case.final_plan.as_ref().map(|p| p.issued),
-        final_excused: false,
-        closed_on: case.closure.as_ref().map(|c| c.on),
-        primary_need: case.sen_needs.first().cloned(),
-        placement_type: case
-            .final_plan
-            .as_ref()
-            .map(|p| p.placement.placement_type.clone()),
-        caseworker: case.caseworker.clone(),
-        review_flows: waymark_domain::kpi::review_flows(case).unwrap_or_default(),
-    });
+    // As for the next deadline: the domain says what a date outside the calendar changes.
+    let facts = KpiFacts::of_lenient(case, &calendar);
     CaseSummary {
         stage: case.stage.key().to_string(),
         given_name: case.child.given_name.clone(),

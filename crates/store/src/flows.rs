@@ -1,15 +1,14 @@
 //! Flows counted per LA and month (`kpi_flows`), kept in step with the cases in the same
 //! transaction as every case write, so period figures for every LA together are a sum of a
 //! few thousand counts rather than a read of every case. What counts as a flow is the
-//! domain's ([`waymark_domain::kpi::Flow`], [`KpiFacts::flows`]); the store only adds up. They
+//! domain's ([`waymark_domain::kpi::Flow`], [`FlowFacts::flows`]); the store only adds up. They
 //! are read through [`KpiStore::flow_counts`](crate::KpiStore::flow_counts).
 
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use waymark_domain::LaCode;
-use waymark_domain::case::Stage;
-use waymark_domain::kpi::{Flow, KpiFacts};
+use waymark_domain::kpi::{Flow, FlowFacts};
 
 use crate::model::CaseSummary;
 
@@ -55,28 +54,25 @@ impl FlowDeltas {
     }
 }
 
-/// A case's flows from its summary columns; none for a row without the dates every case has
+/// A case's flows from its summary columns ([`FlowFacts`]: only the columns they depend on,
+/// so nothing is made up for the rest); none for a row without the dates every case has
 /// (which the figures leave out too).
 fn flows_of(summary: &CaseSummary) -> Vec<(Flow, NaiveDate)> {
-    let (Some(date_of_birth), Some(request_received)) =
-        (summary.date_of_birth, summary.request_received)
+    let (Some(_), Some(request_received)) = (summary.date_of_birth, summary.request_received)
     else {
         return Vec::new();
     };
-    let facts = KpiFacts {
-        stage: Stage::from_key(&summary.stage).unwrap_or(Stage::Requested),
-        date_of_birth,
+    // Written by the domain; a column it cannot read back counts no review flows. (The KPI
+    // readers refuse such a row, `facts_row!`; this one cannot say so until `FlowDeltas::add`
+    // returns a `Result`.)
+    let review_flows = waymark_domain::kpi::decode_flows(&summary.review_flows).unwrap_or_default();
+    let facts = FlowFacts {
         request_received,
         assessment: summary.assess_on.zip(summary.assess_yes),
         issue: summary.issue_on.zip(summary.issue_yes),
         final_issued: summary.final_issued_on,
         final_excused: summary.final_excused,
-        closed_on: summary.closed_on,
-        primary_need: None,
-        placement_type: None,
-        caseworker: None,
-        // Written by the domain; a column it cannot read back counts no review flows.
-        review_flows: waymark_domain::kpi::decode_flows(&summary.review_flows).unwrap_or_default(),
+        review_flows: &review_flows,
     };
     // A request too near the end of the calendar has no clocks; it counts as received only.
     facts

@@ -19,6 +19,7 @@ use chrono::Utc;
 use minijinja::context;
 use minijinja::value::Serde;
 use serde::Serialize;
+use waymark_app::letters;
 use waymark_store::Store;
 use waymark_store::cases::LoadedCase;
 use waymark_store::domain::case::PlanSections;
@@ -131,12 +132,16 @@ async fn render<S: Store>(
             comment: text(key),
         })
         .collect();
+    let served = letters::served_draft_document(case);
     let pdf = family
         .documents(&state.store)
         .await?
         .into_iter()
-        .rev()
-        .find(|d| d.kind == "plan" && d.title.starts_with("Draft"))
+        .find(|d| {
+            d.kind == letters::PLAN_KIND
+                && d.title == letters::DRAFT_PLAN_TITLE
+                && Some(d.version) == served
+        })
         .map(|d| d.id);
     let today = uk_time::today();
     let html = state.templates.render(
