@@ -21,7 +21,13 @@ const MIN_PASSWORD_CHARS: usize = 12;
 /// `waymark user add --email E --name N --role ROLE --la CODE [--organisation O]
 /// [--password-stdin]`.
 pub fn add(args: &AddUserArgs) -> anyhow::Result<()> {
-    let email = EmailAddress::parse(&args.email)?;
+    // The same words for nothing as for a slip: the flag was given the wrong value.
+    let email = EmailAddress::parse(&args.email).map_err(|_| {
+        anyhow::anyhow!(
+            "'{}' is not an email address (it should look like name@example.gov.uk)",
+            args.email.trim()
+        )
+    })?;
     let name = args.name.trim();
     anyhow::ensure!(!name.is_empty(), "give the user's name with --name");
     let role = role_from_name(&args.role.trim().to_lowercase()).with_context(|| {
