@@ -78,11 +78,7 @@ pub(crate) fn case_id(raw: &str) -> AppResult<CaseId> {
 /// The signed-in user as the case rules see them: their number (never their name), role
 /// and LA.
 pub(crate) fn actor(user: &CurrentUser) -> Actor {
-    Actor {
-        user: user.id().to_string(),
-        role: user.role(),
-        la: user.la().clone(),
-    }
+    user.actor()
 }
 
 /// Names of the LA's users by the reference the event log keeps (their number).
